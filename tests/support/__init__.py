@@ -1,0 +1,1 @@
+"""Helpers for the test suites: local service launchers and queue credentials."""
