@@ -1,0 +1,1 @@
+"""Example Panoply data sources, each runnable with ``panoply run examples/sources/NAME``."""

@@ -1,0 +1,1 @@
+"""Example data sources: files, sql and rest_api."""
