@@ -12,7 +12,9 @@ __all__ = [
     "AuthenticationError",
     "BufferFullError",
     "ConfigurationError",
+    "ClientClosedError",
     "CredentialsError",
+    "DeliveryError",
     "PanoplyException",
     "RecordError",
     "RecordTooLargeError",
@@ -71,3 +73,26 @@ class RecordTooLargeError(RecordError):
 
 class BufferFullError(PanoplyException):
     """The client's buffer stayed full for longer than the write timeout."""
+
+
+class ClientClosedError(PanoplyException):
+    """`SDK.write` was called after `SDK.close`."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
+class DeliveryError(PanoplyException):
+    """A send to the queue failed: a network error, an HTTP error or a rejected entry.
+
+    Attributes:
+        code: the SQS error code, ``"NetworkError"`` or ``"HTTP<status>"``.
+        status: the HTTP status, or ``None`` when no response arrived.
+    """
+
+    def __init__(
+        self, message: str, *, code: str, status: int | None = None, retryable: bool = True
+    ) -> None:
+        super().__init__(message, retryable=retryable)
+        self.code = code
+        self.status = status

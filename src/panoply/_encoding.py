@@ -1,0 +1,155 @@
+"""Record encoding: one Python dict to one JSON line that SQS accepts.
+
+The mapping from Python values to JSON, applied by `SDK.write` and documented in
+the README:
+
+- str, int, float, bool, None, dict, list and tuple map as JSON does. Integers
+  beyond 64 bits are written as exact JSON numbers.
+- NaN and the infinities become ``null``: JSON has no literal for them.
+- datetime becomes ISO 8601 text: a naive datetime stays naive (no offset is
+  guessed), an aware one keeps its offset. date is ``YYYY-MM-DD`` and time
+  ``HH:MM:SS[.ffffff]``.
+- Decimal becomes a JSON number with exactly its digits; a NaN or infinite
+  Decimal becomes ``null`` like a float.
+- UUID becomes its canonical text; bytes, bytearray and memoryview become
+  standard base64 text.
+- set and frozenset become a list, sorted when the items can be compared so the
+  output is deterministic.
+- Dict keys that are not strings (int, float, bool, date, UUID, enum) become text.
+- dataclasses, enums and numpy values follow orjson's own rules.
+
+Characters that SQS rejects in a message body are escaped as JSON ``\\uXXXX``
+sequences, so the data survives and the message is accepted. Control characters
+are escaped by JSON itself, U+FFFE and U+FFFF and lone surrogates here.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from panoply.errors import RecordError
+
+__all__ = ["encode_record"]
+
+_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+
+# U+FFFE and U+FFFF in UTF-8. Their bytes cannot occur inside any other character,
+# and in JSON output they can only occur inside a string, so a byte replacement
+# by the JSON escape is exact.
+_NONCHARACTER_ESCAPES = ((b"\xef\xbf\xbe", b"\\ufffe"), (b"\xef\xbf\xbf", b"\\uffff"))
+
+_INT64_MIN = -(2**63)
+_UINT64_MAX = 2**64 - 1
+
+
+def encode_record(table: str, record: Mapping[str, Any]) -> bytes:
+    """Encode `record` routed to `table` as one JSON line, without the newline.
+
+    Raises RecordError naming the key path and type of a value that has no JSON
+    mapping.
+    """
+    if "__table" in record or type(record) is not dict:
+        record = {**record, "__table": table}
+        encoded = _dumps(record)
+    else:
+        encoded = _dumps(record)
+        table_field = b'"__table":' + orjson.dumps(table)
+        encoded = encoded[:-1] + (b"," if len(encoded) > 2 else b"") + table_field + b"}"
+
+    if b"\xef\xbf" in encoded:
+        for raw, escaped in _NONCHARACTER_ESCAPES:
+            encoded = encoded.replace(raw, escaped)
+    return encoded
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, default=_encode_extra, option=_OPTIONS)
+    except TypeError:
+        # The fast path rejects huge ints and lone surrogates outright and names no
+        # key. Rebuild the value with those made encodable, or find the bad key.
+        return orjson.dumps(_normalize(value, ()), default=_encode_extra, option=_OPTIONS)
+
+
+def _encode_extra(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        if value.is_finite():
+            return orjson.Fragment(str(value).encode())
+        return None
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, (set, frozenset)):
+        try:
+            return sorted(value)
+        except TypeError:
+            return list(value)
+    raise TypeError
+
+
+def _normalize(value: Any, path: tuple[Any, ...]) -> Any:
+    """Return `value` with every value orjson rejects replaced by an exact fragment."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        if _INT64_MIN <= value <= _UINT64_MAX:
+            return value
+        return orjson.Fragment(str(int(value)).encode())
+    if isinstance(value, str):
+        return _normalize_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {
+            _normalize_key(key, path): _normalize(item, (*path, key)) for key, item in value.items()
+        }
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = _encode_extra(value) if isinstance(value, (set, frozenset)) else value
+        return [_normalize(item, (*path, index)) for index, item in enumerate(items)]
+
+    try:
+        orjson.dumps(value, default=_encode_extra, option=_OPTIONS)
+    except TypeError:
+        raise _unencodable(value, path) from None
+    return value
+
+
+def _normalize_key(key: Any, path: tuple[Any, ...]) -> Any:
+    if isinstance(key, str):
+        return _normalize_text(key)
+    try:
+        orjson.dumps({key: None}, option=_OPTIONS)
+    except TypeError:
+        raise RecordError(
+            f"record key {key!r} at {_format_path(path) or 'the top level'} has type "
+            f"{type(key).__name__}, which cannot be a JSON object key; use a str key"
+        ) from None
+    return key
+
+
+def _normalize_text(text: str) -> Any:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates: the ASCII-only JSON escape keeps them as \udXXX sequences.
+        return orjson.Fragment(json.dumps(text).encode("ascii"))
+    return text
+
+
+def _unencodable(value: Any, path: tuple[Any, ...]) -> RecordError:
+    type_name = type(value).__module__ + "." + type(value).__qualname__
+    type_name = type_name.removeprefix("builtins.")
+    return RecordError(
+        f"record value at {_format_path(path)} has type {type_name}, which has no JSON "
+        "mapping; convert it to str, a number, a list or a dict before write()"
+    )
+
+
+def _format_path(path: tuple[Any, ...]) -> str:
+    return "".join(f"[{part!r}]" for part in path)

@@ -1,0 +1,419 @@
+"""The background sender: buffers encoded records, packs them into messages and batches,
+and delivers them with retries.
+
+Locking: one condition variable guards the buffer and the counters. Writers hold it
+only to append a line; the sender thread holds it only to take lines out and to
+record outcomes. HTTP requests and event handlers run without it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from panoply._ratelimit import RateLimitedLog
+from panoply._retry import RetryPolicy
+from panoply._transport import Transport
+from panoply._wire import MAX_BATCH_ENTRIES, EntryFailure
+from panoply.errors import BufferFullError, ClientClosedError, DeliveryError
+from panoply.events import EventEmitter
+
+__all__ = ["ClientStats", "Sender", "SenderSettings"]
+
+logger = logging.getLogger(__name__)
+
+OverflowPolicy = Literal["block", "drop"]
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    """Limits and timings of one client's sender; see `SDK` for each meaning."""
+
+    flush_interval: float
+    max_message_bytes: int
+    max_batch_bytes: int
+    attributes_bytes: int
+    max_buffer_bytes: int
+    overflow: OverflowPolicy
+    block_timeout: float | None
+    exit_timeout: float
+    retry: RetryPolicy
+
+
+@dataclass(frozen=True)
+class ClientStats:
+    """Counters of one client, in records unless named otherwise.
+
+    Attributes:
+        written: records accepted by `write()`.
+        sent: records the server acknowledged.
+        failed: records given up on after an error, reported through ``error``.
+        dropped: records rejected by a full buffer under ``overflow="drop"``.
+        retried: record sends repeated after a retryable error.
+        bytes_sent: message bytes acknowledged, bodies and attributes.
+        queued: records accepted and not yet acknowledged or failed.
+    """
+
+    written: int = 0
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+    retried: int = 0
+    bytes_sent: int = 0
+    queued: int = 0
+
+
+@dataclass
+class _Message:
+    body: bytes
+    records: int
+    size: int
+
+
+class Sender:
+    """Owns the buffer and the thread that empties it. Started by the first `put`."""
+
+    def __init__(
+        self,
+        settings: SenderSettings,
+        transport_factory: Callable[[], Transport],
+        events: EventEmitter,
+    ) -> None:
+        self._settings = settings
+        self._transport_factory = transport_factory
+        self._events = events
+        self._warn_overflow = RateLimitedLog(logger, logging.WARNING)
+        self._warn_retry = RateLimitedLog(logger, logging.WARNING)
+        self._reset_state()
+        _track(self)
+
+    def _reset_state(self) -> None:
+        self._changed = threading.Condition(threading.Lock())
+        self._lines: deque[bytes] = deque()
+        self._pending_bytes = 0  # bytes in `_lines`, one newline per line included
+        self._held_bytes = 0  # `_pending_bytes` plus the bytes of records in flight
+        self._oldest_at = 0.0
+        self._in_flight = 0
+        self._flush_requests = 0
+        self._closing = False
+        self._abandon = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._transport: Transport | None = None
+        self._counts = {name: 0 for name in ClientStats.__dataclass_fields__ if name != "queued"}
+        self._unreported = 0  # records failed or dropped since the last flush() returned
+
+    # The caller's side.
+
+    def put(self, line: bytes) -> None:
+        """Queue one encoded record. Blocks or drops per the overflow policy when full."""
+        size = len(line) + 1
+        with self._changed:
+            if self._closing:
+                raise ClientClosedError("write() after close(); create a new SDK to send more")
+            if self._held_bytes + size > self._settings.max_buffer_bytes and not self._make_room(
+                size
+            ):
+                return
+
+            if not self._lines:
+                self._oldest_at = time.monotonic()
+            self._lines.append(line)
+            self._pending_bytes += size
+            self._held_bytes += size
+            self._counts["written"] += 1
+
+            if self._thread is None:
+                self._start()
+            elif self._pending_bytes >= self._settings.max_batch_bytes:
+                self._changed.notify_all()
+
+    def _make_room(self, size: int) -> bool:
+        """Wait for buffer space or drop the record; True when the record may be queued."""
+        settings = self._settings
+        if settings.overflow == "drop":
+            self._counts["dropped"] += 1
+            self._unreported += 1
+            self._warn_overflow(
+                "the buffer is full (max_buffer_bytes=%d), so a record was dropped; raise "
+                "max_buffer_bytes or use overflow='block' to wait instead",
+                settings.max_buffer_bytes,
+            )
+            return False
+
+        self._changed.notify_all()
+        has_room = self._changed.wait_for(
+            lambda: self._held_bytes + size <= settings.max_buffer_bytes or self._closing,
+            settings.block_timeout,
+        )
+        if self._closing:
+            raise ClientClosedError("the client was closed while write() waited for buffer space")
+        if not has_room:
+            raise BufferFullError(
+                f"the buffer stayed full ({settings.max_buffer_bytes} bytes) for "
+                f"block_timeout={settings.block_timeout} s, so the record was not accepted; "
+                "the queue is not keeping up: raise max_buffer_bytes or block_timeout"
+            )
+        return True
+
+    def flush(self, timeout: float | None) -> int:
+        """Send everything now and wait; return the records not acknowledged.
+
+        Counts records still queued when `timeout` runs out, plus records that
+        failed or were dropped since the previous flush returned.
+        """
+        with self._changed:
+            self._flush_requests += 1
+            self._changed.notify_all()
+            try:
+                self._changed.wait_for(self._is_drained, timeout)
+            finally:
+                self._flush_requests -= 1
+            return self._take_undelivered()
+
+    def close(self, timeout: float | None) -> int:
+        """Send what is queued, stop the thread and return the records not acknowledged."""
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+            thread = self._thread
+
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                self._abandon.set()
+
+        with self._changed:
+            undelivered = self._take_undelivered()
+        if self._transport is not None and (thread is None or not thread.is_alive()):
+            self._transport.close()
+        return undelivered
+
+    def stats(self) -> ClientStats:
+        with self._changed:
+            return ClientStats(**self._counts, queued=len(self._lines) + self._in_flight)
+
+    def _is_drained(self) -> bool:
+        return not self._lines and self._in_flight == 0
+
+    def _take_undelivered(self) -> int:
+        undelivered = len(self._lines) + self._in_flight + self._unreported
+        self._unreported = 0
+        return undelivered
+
+    # The sender thread.
+
+    def _start(self) -> None:
+        _register_process_hooks()
+        self._thread = threading.Thread(target=self._run, name="panoply-sender", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self._transport = self._transport_factory()
+        while True:
+            messages = self._next_batch()
+            if messages is None:
+                return
+            self._deliver(messages)
+
+    def _next_batch(self) -> list[_Message] | None:
+        """Wait until a batch is due, then take its lines; None once closed and empty."""
+        interval = self._settings.flush_interval
+        with self._changed:
+            while True:
+                if self._lines:
+                    waited = time.monotonic() - self._oldest_at
+                    if (
+                        waited >= interval
+                        or self._pending_bytes >= self._settings.max_batch_bytes
+                        or self._flush_requests
+                        or self._closing
+                    ):
+                        return self._take_batch()
+                    self._changed.wait(interval - waited)
+                elif self._closing:
+                    return None
+                else:
+                    self._changed.wait()
+
+    def _take_batch(self) -> list[_Message]:
+        settings = self._settings
+        message_budget = settings.max_message_bytes - settings.attributes_bytes + 1
+        batch_budget = settings.max_batch_bytes
+        messages: list[_Message] = []
+
+        while self._lines and len(messages) < MAX_BATCH_ENTRIES:
+            budget = min(message_budget, batch_budget - settings.attributes_bytes + 1)
+            lines: list[bytes] = []
+            used = 0
+            while self._lines and used + len(self._lines[0]) + 1 <= budget:
+                line = self._lines.popleft()
+                lines.append(line)
+                used += len(line) + 1
+            if not lines:
+                break
+            self._pending_bytes -= used
+            size = used - 1 + settings.attributes_bytes
+            batch_budget -= size
+            messages.append(_Message(b"\n".join(lines), len(lines), size))
+
+        self._in_flight += sum(message.records for message in messages)
+        if self._lines:
+            self._oldest_at = time.monotonic()
+        return messages
+
+    def _deliver(self, messages: list[_Message]) -> None:
+        """Send `messages`, resending only failed entries until done or out of time."""
+        policy = self._settings.retry
+        started = time.monotonic()
+        attempt = 0
+        while messages:
+            attempt += 1
+            messages, error = self._attempt(messages, attempt)
+            if not messages or error is None:
+                return
+
+            delay = policy.backoff(attempt)
+            elapsed = time.monotonic() - started
+            if not policy.allows_retry(attempt, elapsed, delay) or self._abandon.is_set():
+                self._give_up(messages, error, attempt)
+                return
+
+            records = sum(message.records for message in messages)
+            self._count("retried", records)
+            self._warn_retry(
+                "sending %d records failed (%s), retrying in %.1f s; delivery_timeout=%s s bounds "
+                "the retries",
+                records,
+                error,
+                delay,
+                policy.deadline,
+            )
+            if self._abandon.wait(delay):
+                self._give_up(messages, error, attempt)
+                return
+
+    def _attempt(
+        self, messages: list[_Message], attempt: int
+    ) -> tuple[list[_Message], DeliveryError | None]:
+        """Send once; return the messages to retry and the error that calls for it."""
+        records = sum(message.records for message in messages)
+        size = sum(message.size for message in messages)
+        self._events.fire(
+            "send", {"records": records, "messages": len(messages), "bytes": size, "attempt": attempt}
+        )
+
+        assert self._transport is not None  # set by _run before the first batch
+        try:
+            result = self._transport.send_batch([message.body for message in messages])
+        except DeliveryError as error:
+            if error.retryable:
+                return messages, error
+            self._give_up(messages, error, attempt)
+            return [], None
+
+        self._acknowledge([messages[index] for index in result.succeeded])
+        retry: list[_Message] = []
+        retry_error: DeliveryError | None = None
+        for failure in result.failed:
+            entry_error = _entry_error(failure)
+            if failure.retryable:
+                retry.append(messages[failure.index])
+                retry_error = entry_error
+            else:
+                self._give_up([messages[failure.index]], entry_error, attempt)
+        return retry, retry_error
+
+    def _acknowledge(self, messages: list[_Message]) -> None:
+        if not messages:
+            return
+        records = sum(message.records for message in messages)
+        size = sum(message.size for message in messages)
+        logger.debug("sent %d records in %d messages (%d bytes)", records, len(messages), size)
+        self._settle(messages, "sent", records)
+        self._count("bytes_sent", size)
+        self._events.fire("flush", {"records": records, "messages": len(messages), "bytes": size})
+
+    def _give_up(self, messages: list[_Message], error: DeliveryError, attempts: int) -> None:
+        records = sum(message.records for message in messages)
+        logger.error(
+            "gave up on %d records after %d attempts: %s", records, attempts, error
+        )
+        self._settle(messages, "failed", records)
+        with self._changed:
+            self._unreported += records
+        self._events.fire(
+            "error",
+            {"error": error, "message": str(error), "code": error.code, "records": records},
+        )
+
+    def _settle(self, messages: list[_Message], outcome: str, records: int) -> None:
+        released = sum(message.size - self._settings.attributes_bytes + 1 for message in messages)
+        with self._changed:
+            self._counts[outcome] += records
+            self._in_flight -= records
+            self._held_bytes -= released
+            self._changed.notify_all()
+
+    def _count(self, name: str, amount: int) -> None:
+        with self._changed:
+            self._counts[name] += amount
+
+
+def _entry_error(failure: EntryFailure) -> DeliveryError:
+    return DeliveryError(
+        f"the queue rejected a message: {failure.code}: {failure.message}",
+        code=failure.code,
+        retryable=failure.retryable,
+    )
+
+
+# Process-wide hooks, registered when the first sender thread starts (never at import).
+
+_senders: weakref.WeakSet[Sender] = weakref.WeakSet()
+_hooks_registered = False
+_hooks_lock = threading.Lock()
+
+
+def _track(sender: Sender) -> None:
+    with _hooks_lock:
+        _senders.add(sender)
+
+
+def _register_process_hooks() -> None:
+    global _hooks_registered
+    with _hooks_lock:
+        if _hooks_registered:
+            return
+        _hooks_registered = True
+    atexit.register(_flush_at_exit)
+    if hasattr(os, "register_at_fork"):
+        os.register_at_fork(after_in_child=_reset_in_child)
+
+
+def _flush_at_exit() -> None:
+    for sender in list(_senders):
+        undelivered = sender.close(sender._settings.exit_timeout)
+        if undelivered:
+            logger.error(
+                "%d records were not delivered before the interpreter exited; raise "
+                "exit_timeout (now %s s) or call flush() before exiting",
+                undelivered,
+                sender._settings.exit_timeout,
+            )
+
+
+def _reset_in_child() -> None:
+    # The child starts empty: the parent's queued records stay the parent's to send,
+    # and locks held by parent threads at fork time would never be released here.
+    global _hooks_lock
+    _hooks_lock = threading.Lock()
+    for sender in list(_senders):
+        sender._reset_state()
