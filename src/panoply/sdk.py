@@ -62,6 +62,8 @@ class SDK:
         delivery_timeout: seconds to keep retrying a failed send before its
             records are reported through the ``error`` event and counted as failed.
         exit_timeout: seconds the interpreter's exit waits for queued records.
+        request_timeout: seconds to wait for the server's answer to one request
+            before the request counts as failed and is retried.
     """
 
     def __init__(
@@ -78,6 +80,7 @@ class SDK:
         block_timeout: float | None = 30.0,
         delivery_timeout: float = 300.0,
         exit_timeout: float = 10.0,
+        request_timeout: float = 30.0,
     ) -> None:
         self._credentials = Credentials.parse(apikey, apisecret)
         self._url = queue_url(self._credentials, endpoint_url or os.environ.get(ENDPOINT_URL_VARIABLE))
@@ -101,11 +104,12 @@ class SDK:
         # The largest record: one line alone in a message, attributes counted.
         self._attributes_bytes = attributes_bytes
         self._max_record_bytes = max_message_bytes - attributes_bytes
+        self._request_timeout = _positive("request_timeout", request_timeout)
         self._events = EventEmitter()
         self._sender = Sender(settings, self._new_transport, self._events)
 
     def _new_transport(self) -> Transport:
-        return HttpTransport(self._credentials, self._url)
+        return HttpTransport(self._credentials, self._url, read_timeout=self._request_timeout)
 
     def __repr__(self) -> str:
         return f"<SDK apikey={self._credentials.apikey!r} queue={self._url!r}>"
