@@ -38,7 +38,7 @@ class StagedColumn:
 def arrow_available() -> bool:
     """Tell whether pyarrow can be imported."""
     try:
-        import pyarrow  # noqa: F401, PLC0415
+        import pyarrow  # noqa: F401
     except ImportError:
         return False
     return True
@@ -79,7 +79,7 @@ def _staged_arrow(
     columns: dict[str, list[Any]],
     types: dict[str, ColumnType],
 ) -> Iterator[str]:
-    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow as pa
 
     arrays = [_arrow_array(values, types[name]) for name, values in columns.items()]
     table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
@@ -91,7 +91,7 @@ def _staged_arrow(
 
 
 def _arrow_array(values: list[Any], column_type: ColumnType) -> pa.Array:
-    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow as pa
 
     arrow_type = _arrow_type(column_type.name)
     if arrow_type is None:
@@ -105,7 +105,7 @@ def _arrow_array(values: list[Any], column_type: ColumnType) -> pa.Array:
 
 
 def _arrow_type(type_name: str) -> pa.DataType | None:
-    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow as pa
 
     factories: dict[str, Callable[[], pa.DataType]] = {
         "BOOLEAN": pa.bool_,

@@ -28,7 +28,7 @@ def open_destination(url: str | None) -> Destination:
         ConfigurationError: when `url` is not one of `ACCEPTED_FORMS`.
     """
     if url is None:
-        from panoply.destinations.duckdb import DuckDBDestination  # noqa: PLC0415
+        from panoply.destinations.duckdb import DuckDBDestination
 
         return DuckDBDestination(DEFAULT_DUCKDB_PATH)
 
@@ -38,10 +38,10 @@ def open_destination(url: str | None) -> Destination:
     if options:
         raise _invalid(url, f"{scheme} URLs take no query parameters")
     if scheme == "jsonl":
-        from panoply.destinations.jsonl import JsonLinesDestination  # noqa: PLC0415
+        from panoply.destinations.jsonl import JsonLinesDestination
 
         return JsonLinesDestination(_require_path(url, path))
-    from panoply.destinations.panoply import PanoplyDestination  # noqa: PLC0415
+    from panoply.destinations.panoply import PanoplyDestination
 
     return PanoplyDestination.from_environment(
         os.environ, checkpoint_path=path or DEFAULT_PANOPLY_CHECKPOINTS
@@ -68,7 +68,7 @@ def _parse(url: str) -> tuple[str, str, dict[str, str]]:
 
 
 def _open_duckdb(url: str, path: str, options: dict[str, str]) -> Destination:
-    from panoply.destinations.duckdb import DuckDBDestination  # noqa: PLC0415
+    from panoply.destinations.duckdb import DuckDBDestination
 
     for name, value in options.items():
         allowed = _DUCKDB_OPTIONS.get(name)
