@@ -307,7 +307,8 @@ class Sender:
         records = sum(message.records for message in messages)
         size = sum(message.size for message in messages)
         self._events.fire(
-            "send", {"records": records, "messages": len(messages), "bytes": size, "attempt": attempt}
+            "send",
+            {"records": records, "messages": len(messages), "bytes": size, "attempt": attempt},
         )
 
         assert self._transport is not None  # set by _run before the first batch
@@ -343,9 +344,7 @@ class Sender:
 
     def _give_up(self, messages: list[_Message], error: DeliveryError, attempts: int) -> None:
         records = sum(message.records for message in messages)
-        logger.error(
-            "gave up on %d records after %d attempts: %s", records, attempts, error
-        )
+        logger.error("gave up on %d records after %d attempts: %s", records, attempts, error)
         self._settle(messages, "failed", records)
         with self._changed:
             self._unreported += records

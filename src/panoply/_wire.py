@@ -10,10 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode, urlsplit
+from xml.etree import ElementTree
 
 from panoply import __version__
 from panoply.errors import ConfigurationError, CredentialsError
@@ -130,7 +130,8 @@ def _parse_apisecret(apisecret: object) -> tuple[str, str, str, str]:
         )
     if not _REGION_PATTERN.match(region):
         raise CredentialsError(
-            f"the API secret's fourth part must be an AWS region such as 'us-east-1', got {region!r}"
+            "the API secret's fourth part must be an AWS region such as 'us-east-1', "
+            f"got {region!r}"
         )
     return apisecret, rand2, aws_account, region
 
@@ -235,7 +236,9 @@ def parse_batch_response(body: bytes, entry_count: int) -> BatchResult:
     Entries the response does not mention count as failed and retryable, so a
     truncated or odd answer can never lose a message.
     """
-    root = ElementTree.fromstring(body)
+    # The answer comes from the configured SQS endpoint; CPython's expat (2.4.1 and
+    # later) rejects entity-expansion attacks, so the stdlib parser is enough here.
+    root = ElementTree.fromstring(body)  # noqa: S314
     succeeded: set[int] = set()
     failed: dict[int, EntryFailure] = {}
     for element in root.iter():
@@ -271,7 +274,7 @@ def _entry_index(text: str, entry_count: int) -> int | None:
 def parse_error_response(status: int, body: bytes) -> ServiceError:
     """Read the error code and message from a non-200 SQS response."""
     try:
-        root = ElementTree.fromstring(body)
+        root = ElementTree.fromstring(body)  # noqa: S314
     except ElementTree.ParseError:
         snippet = body[:200].decode("utf-8", "replace").strip()
         return ServiceError(status, f"HTTP{status}", snippet or "empty response")

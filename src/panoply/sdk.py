@@ -83,7 +83,9 @@ class SDK:
         request_timeout: float = 30.0,
     ) -> None:
         self._credentials = Credentials.parse(apikey, apisecret)
-        self._url = queue_url(self._credentials, endpoint_url or os.environ.get(ENDPOINT_URL_VARIABLE))
+        self._url = queue_url(
+            self._credentials, endpoint_url or os.environ.get(ENDPOINT_URL_VARIABLE)
+        )
         attributes_bytes = message_attributes_size(self._credentials)
         settings = SenderSettings(
             flush_interval=_positive("flush_interval", flush_interval),

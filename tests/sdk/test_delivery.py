@@ -8,9 +8,9 @@ import threading
 import uuid
 
 import pytest
+from tests.support.queues import PanoplyQueue
 
 from panoply import SDK, __version__
-from tests.support.queues import PanoplyQueue
 
 
 def test_records_arrive_with_attributes(moto_queue: PanoplyQueue) -> None:
@@ -107,7 +107,9 @@ def test_messages_stay_under_limit(moto_queue: PanoplyQueue, limit: int) -> None
 
     received = moto_queue.receive_all(300)
     assert sorted(record["n"] for record, _ in received) == list(range(300))
-    attributes = sum(len(name) + len("String") + len(value.encode()) for name, value in received[0][1].items())
+    attributes = sum(
+        len(name) + len("String") + len(value.encode()) for name, value in received[0][1].items()
+    )
     sizes = [len(message["Body"].encode()) + attributes for message in moto_queue.messages]
     assert max(sizes) <= limit
     assert max(sizes) > limit - 200

@@ -8,10 +8,10 @@ import threading
 from typing import Any
 
 import pytest
-
-from panoply import SDK
 from tests.support.fault_sqs import Fault, FaultServer, fault_server
 from tests.support.queues import make_credentials
+
+from panoply import SDK
 
 
 @pytest.fixture

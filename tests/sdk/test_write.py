@@ -7,6 +7,8 @@ import logging
 from typing import Any
 
 import pytest
+from tests.support.fault_sqs import Fault, FaultServer, fault_server
+from tests.support.queues import make_credentials
 
 from panoply import SDK
 from panoply.errors import (
@@ -17,8 +19,6 @@ from panoply.errors import (
     RecordError,
     RecordTooLargeError,
 )
-from tests.support.fault_sqs import Fault, FaultServer, fault_server
-from tests.support.queues import make_credentials
 
 SECRET_TEXT = "r4nd/0f8c6a6e-0000-4000-8000-000000000000/123456789012/us-east-1"
 SECRET = base64.b64encode(SECRET_TEXT.encode()).decode()
@@ -93,7 +93,7 @@ def test_secret_absent_from_repr() -> None:
 def test_invalid_setting_fails_at_construction(setting: str, value: Any) -> None:
     with pytest.raises(ConfigurationError) as caught:
         SDK("acme/k3y", SECRET, **{setting: value})
-    assert setting.split("_url")[0] in str(caught.value)
+    assert setting.split("_url", maxsplit=1)[0] in str(caught.value)
 
 
 @pytest.mark.parametrize("table", ["", None, 7])

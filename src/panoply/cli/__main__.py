@@ -1,0 +1,3 @@
+from panoply.cli import main
+
+main(prog_name="panoply")

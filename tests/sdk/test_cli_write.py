@@ -1,0 +1,94 @@
+"""`panoply write` end to end: a subprocess sending files to moto's SQS server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.queues import PanoplyQueue
+
+PANOPLY = [sys.executable, "-m", "panoply.cli"]
+
+
+def run_write(
+    queue: PanoplyQueue, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PANOPLY_API_KEY": queue.apikey,
+        "PANOPLY_API_SECRET": queue.apisecret,
+        "PANOPLY_ENDPOINT_URL": queue.endpoint_url,
+    }
+    return subprocess.run(
+        [*PANOPLY, "write", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_json_lines_file_delivered(moto_queue: PanoplyQueue, tmp_path: Path) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text('{"n": 1}\n\n{"n": 2, "s": "ü"}\n')
+
+    result = run_write(moto_queue, "events", str(path))
+
+    assert result.returncode == 0, result.stderr
+    assert "2 records sent, 0 not delivered, 0 rejected" in result.stderr
+    records = [record for record, _ in moto_queue.receive_all(2)]
+    assert records == [{"n": 1, "__table": "events"}, {"n": 2, "s": "ü", "__table": "events"}]
+
+
+def test_bad_lines_reported_and_exit_one(moto_queue: PanoplyQueue, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"n": 1}\n{"n": \n[1, 2]\n{"n": 4}\n')
+
+    result = run_write(moto_queue, "mixed", str(path))
+
+    assert result.returncode == 1
+    assert f"rejected {path}:2: invalid JSON" in result.stderr
+    assert f"rejected {path}:3: expected a JSON object, got list" in result.stderr
+    assert "2 records sent, 0 not delivered, 2 rejected" in result.stderr
+    records = sorted(record["n"] for record, _ in moto_queue.receive_all(2))
+    assert records == [1, 4]
+
+
+def test_csv_from_stdin(moto_queue: PanoplyQueue) -> None:
+    result = run_write(moto_queue, "people", "--csv", stdin="name,age\nAda,36\nBob,\n")
+
+    assert result.returncode == 0, result.stderr
+    records = [record for record, _ in moto_queue.receive_all(2)]
+    assert records == [
+        {"name": "Ada", "age": "36", "__table": "people"},
+        {"name": "Bob", "age": None, "__table": "people"},
+    ]
+
+
+def test_missing_credentials_usage_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANOPLY_")}
+    result = subprocess.run(
+        [*PANOPLY, "write", "t"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert "Missing option '--apikey'" in result.stderr
+
+
+def test_malformed_secret_usage_error(moto_queue: PanoplyQueue) -> None:
+    env = {**os.environ, "PANOPLY_API_KEY": "acme/k", "PANOPLY_API_SECRET": "c2VjcmV0LXZhbHVl"}
+    result = subprocess.run(
+        [*PANOPLY, "write", "t"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "decodes to 1 '/'-separated parts" in result.stderr
+    assert "c2VjcmV0LXZhbHVl" not in result.stderr
