@@ -66,7 +66,9 @@ class HttpTransport:
 
         failure = parse_error_response(response.status, response.data)
         raise DeliveryError(
-            self._mask(f"{self._url} answered HTTP {failure.status} {failure.code}: {failure.message}"),
+            self._mask(
+                f"{self._url} answered HTTP {failure.status} {failure.code}: {failure.message}"
+            ),
             code=failure.code,
             status=failure.status,
             retryable=failure.retryable,
