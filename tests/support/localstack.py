@@ -25,7 +25,7 @@ START_TIMEOUT = 120.0
 STOP_TIMEOUT = 20.0
 # LocalStack's own account id: queues created without real credentials live here.
 AWS_ACCOUNT = "000000000000"
-# Where LocalStack would otherwise phone home: a closed port on this machine.
+# Where LocalStack would send analytics and API calls: a closed port on this machine.
 CLOSED_LOCAL_URL = "http://127.0.0.1:9"
 
 
