@@ -89,8 +89,8 @@ def _runtime_options() -> list[click.Option]:
         click.Option(
             ["--state", "state_path"],
             type=path,
-            help="File that keeps the state and the source, secrets included, to resume "
-            "from; written with mode 0600.",
+            help="File that keeps the state, the source and refreshed OAuth2 tokens to "
+            "resume from; written with mode 0600.",
         ),
         click.Option(
             ["--to", "destination_url"],
@@ -160,7 +160,7 @@ def _run(
 
 
 def _launch(request: RunRequest, masker: SecretMasker) -> RunSummary:
-    from panoply.destinations import open_destination  # noqa: PLC0415 - imports DuckDB
+    from panoply.destinations import open_destination
 
     console = Console(stderr=True)
     display = open_display(console, request.loaded.name, masker.mask)

@@ -1,7 +1,7 @@
 """The files a run reads and writes: the --config file and the --state file.
 
-Both may hold secrets, so they are written with mode 0600, atomically through a
-temporary file in the same directory.
+Both may hold secrets, such as refreshed OAuth2 tokens, so they are written with
+mode 0600, atomically through a temporary file in the same directory.
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ __all__ = ["StateFile", "read_config", "update_config", "write_private_json"]
 
 @dataclass
 class StateFile:
-    """The contents of a --state file: where the source resumes, secrets included.
+    """The contents of a --state file: where the source resumes.
 
     Attributes:
         source_id: the source these contents belong to.
         state: the merged state of the last commit.
-        source: the source dict as the source left it, secrets included.
+        source: the source dict as the source left it, with the secrets that the
+            source changed (refreshed tokens) but not those the user supplies.
     """
 
     source_id: str | None = None
@@ -106,7 +107,7 @@ def _read_json_object(path: Path, option: str) -> dict[str, Any]:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     if sys.version_info >= (3, 11):
-        import tomllib  # noqa: PLC0415 - in the standard library from Python 3.11
+        import tomllib
 
         try:
             with path.open("rb") as file:

@@ -98,7 +98,7 @@ def launch(
         resume_state=copy.deepcopy(resume_state),
         retry_policy=request.retry_policy,
     )
-    _attach_files(settings, request, source_id, resume_state)
+    _FileKeeper(request, source_id, state_file, resume_state, masker).attach(settings)
     return Runner(settings).run()
 
 
@@ -160,28 +160,56 @@ def _layer_source(
     return source
 
 
-def _attach_files(
-    settings: RunSettings, request: RunRequest, source_id: str, resume_state: dict[str, Any]
-) -> None:
-    """Keep the --state and --config files current as the run commits and tokens change."""
-    committed = {"state": copy.deepcopy(resume_state)}
-    state_path, config_path = request.state_path, request.config_path
+class _FileKeeper:
+    """Keeps the --state and --config files current as the run commits and tokens change.
 
-    def write_state_file(source: dict[str, Any]) -> None:
-        if state_path is not None:
-            StateFile(source_id, committed["state"], source).write(state_path)
+    The --state file stores the source without the secrets the user supplies (the
+    values of ``password`` params, for example), because the user supplies them
+    again on each run. Secrets the source changed, such as refreshed or rotated
+    OAuth2 tokens, are kept in it, since the old values may no longer work.
+    """
 
-    def on_checkpoint(state: dict[str, Any], source: dict[str, Any]) -> None:
-        committed["state"] = state
-        write_state_file(source)
+    def __init__(
+        self,
+        request: RunRequest,
+        source_id: str,
+        state_file: StateFile,
+        resume_state: dict[str, Any],
+        masker: SecretMasker,
+    ) -> None:
+        self.state_path = request.state_path
+        self.config_path = request.config_path
+        self.source_id = source_id
+        self.masker = masker
+        self.committed_state = copy.deepcopy(resume_state)
+        self.changed_secrets = {key for key in state_file.source if key in masker.keys}
+        self.source: dict[str, Any] = {}
 
-    def on_source_change(changes: dict[str, Any]) -> None:
+    def attach(self, settings: RunSettings) -> None:
+        self.source = settings.source
+        settings.on_checkpoint = self.on_checkpoint
+        settings.on_source_change = self.on_source_change
+
+    def on_checkpoint(self, state: dict[str, Any], source: dict[str, Any]) -> None:
+        self.committed_state = state
+        self._write_state_file(source)
+
+    def on_source_change(self, changes: dict[str, Any]) -> None:
         # Only secrets go back to the --config file: other keys would change the
         # derived source id, and the warehouse checkpoint stores them anyway.
-        secrets = {key: value for key, value in changes.items() if key in settings.masker.keys}
-        if config_path is not None and secrets:
-            update_config(config_path, secrets)
-        write_state_file({k: v for k, v in settings.source.items() if k != "state"})
+        secrets = {key: value for key, value in changes.items() if key in self.masker.keys}
+        self.changed_secrets.update(secrets)
+        if self.config_path is not None and secrets:
+            update_config(self.config_path, secrets)
+        self._write_state_file({k: v for k, v in self.source.items() if k != "state"})
 
-    settings.on_checkpoint = on_checkpoint
-    settings.on_source_change = on_source_change
+    def _write_state_file(self, source: dict[str, Any]) -> None:
+        if self.state_path is None:
+            return
+        secret_keys = self.masker.keys
+        kept = {
+            key: value
+            for key, value in source.items()
+            if key not in secret_keys or key in self.changed_secrets
+        }
+        StateFile(self.source_id, self.committed_state, kept).write(self.state_path)
