@@ -144,6 +144,8 @@ def _child_records(rows: ColumnarRows, values: list[Any]) -> list[dict[str, Any]
         if value is None or not is_nested_type(type(value)):
             continue
         values[index] = None
+        if not value:
+            continue
         if isinstance(value, Mapping):
             children.append({**value, PARENT_ID: links[index]})
             continue
@@ -161,6 +163,6 @@ def _parent_links(rows: ColumnarRows, values: list[Any]) -> list[Any]:
     if row_ids is None:
         row_ids = rows.columns[ROW_ID] = [None] * rows.count
     for index, value in enumerate(values):
-        if row_ids[index] is None and value is not None and is_nested_type(type(value)):
+        if row_ids[index] is None and value and is_nested_type(type(value)):
             row_ids[index] = str(uuid.uuid4())
     return row_ids

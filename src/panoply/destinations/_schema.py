@@ -204,7 +204,8 @@ def _integer_type(values: list[int]) -> ColumnType:
 
 
 def _decimal_type(values: list[Decimal]) -> ColumnType:
-    integer_digits, scale = 0, 0
+    # At least one integer digit, so DuckDB renders 0.5 as "0.5" rather than ".5".
+    integer_digits, scale = 1, 0
     for value in values:
         if not value.is_finite():
             return VARCHAR

@@ -62,7 +62,7 @@ def stage_rows(
         with _staged_arrow(connection, relation, columns, types) as source:
             yield source, staged
     else:
-        with _staged_ndjson(columns) as source:
+        with _staged_ndjson(columns, types) as source:
             yield source, staged
 
 
@@ -93,15 +93,22 @@ def _staged_arrow(
 def _arrow_array(values: list[Any], column_type: ColumnType) -> pa.Array:
     import pyarrow as pa
 
+    values = _convert(values, column_type)
     arrow_type = _arrow_type(column_type.name)
     if arrow_type is None:
         return pa.array([render_text(value) for value in values], pa.string())
-
-    exact_types = _EXACT_PYTHON_TYPES[column_type.name]
-    if not set(map(type, values)) <= exact_types:
-        convert = _CONVERTERS[column_type.name]
-        values = [None if value is None else convert(value) for value in values]
     return pa.array(values, arrow_type)
+
+
+def _convert(values: list[Any], column_type: ColumnType) -> list[Any]:
+    """Convert values of a narrower type (True in a BIGINT column) to the column's type."""
+    exact_types = _EXACT_PYTHON_TYPES.get(column_type.name)
+    if exact_types is not None and set(map(type, values)) <= exact_types:
+        return values
+    convert = _CONVERTERS.get(column_type.name)
+    if convert is None:
+        return values
+    return [None if value is None else convert(value) for value in values]
 
 
 def _arrow_type(type_name: str) -> pa.DataType | None:
@@ -147,6 +154,10 @@ def _as_datetime(value: Any) -> dt.datetime:
     return dt.datetime(value.year, value.month, value.day)
 
 
+def _integer_if_bool(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "BOOLEAN": bool,
     "BIGINT": int,
@@ -157,14 +168,19 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "TIMESTAMP": _as_datetime,
     "TIMESTAMPTZ": _as_datetime,
     "BLOB": bytes,
+    "HUGEINT": int,
+    "DECIMAL": _integer_if_bool,
 }
 
 
 @contextlib.contextmanager
-def _staged_ndjson(columns: dict[str, list[Any]]) -> Iterator[str]:
+def _staged_ndjson(columns: dict[str, list[Any]], types: dict[str, ColumnType]) -> Iterator[str]:
     """Write every value as DuckDB-castable text to a temporary NDJSON file."""
     names = [f"c{i}" for i in range(len(columns))]
-    rendered = [[render_text(value) for value in values] for values in columns.values()]
+    rendered = [
+        [render_text(value) for value in _convert(values, types[name])]
+        for name, values in columns.items()
+    ]
     handle, path = tempfile.mkstemp(prefix="panoply-stage-", suffix=".ndjson")
     try:
         with os.fdopen(handle, "wb") as output:
