@@ -70,7 +70,9 @@ def write_source(tmp_path: Path) -> Callable[[str, str], Path]:
 @pytest.fixture
 def run_cli() -> Callable[..., Result]:
     def run(*arguments: str, input: str | None = None) -> Result:
-        return CliRunner().invoke(main, ["run", *arguments], input=input, catch_exceptions=False)
+        return CliRunner().invoke(
+            main, ["run", *arguments], input=input, catch_exceptions=False, prog_name="panoply"
+        )
 
     return run
 

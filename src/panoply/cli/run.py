@@ -38,6 +38,7 @@ RUNTIME_FLAGS = (*HELP_FLAGS, "--config", "--state", "--to", "--id", "--log-file
 @click.command(
     "run",
     add_help_option=False,
+    options_metavar="",
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
 )
 @click.argument("arguments", nargs=-1, type=click.UNPROCESSED, metavar="SOURCE [OPTIONS]")
