@@ -3,12 +3,14 @@
 Records (JSON columns, jsonl lines) use plain JSON: datetimes, dates and times become
 ISO 8601 strings, Decimal its exact digits as a string, bytes base64, and NaN and the
 infinities the strings ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` (JSON has no
-literal for them, and orjson would write ``null``).
+literal for them, and orjson would write ``null``), and integers beyond 64 bits their
+digits as a string (orjson writes no larger numbers).
 
 Checkpoints must come back as they went in, so values that JSON cannot hold are
 written as a tagged object ``{"$panoply": TYPE, "value": TEXT}`` with TYPE one of
-``datetime``, ``date``, ``time``, ``decimal``, ``bytes`` (base64) and ``float``
-(non-finite floats), and turned back into those Python values when read.
+``datetime``, ``date``, ``time``, ``decimal``, ``bytes`` (base64), ``float``
+(non-finite floats) and ``int`` (beyond 64 bits), and turned back into those Python
+values when read.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import orjson
 __all__ = ["decode_checkpoint_value", "encode_checkpoint_value", "encode_record_value"]
 
 TAG = "$panoply"
+# orjson writes integers in this range only.
+_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1
 
 
 def encode_record_value(value: Any) -> Any:
@@ -37,6 +41,8 @@ def encode_record_value(value: Any) -> Any:
 
 
 def _encode_record_scalar(value: Any) -> Any:
+    if isinstance(value, int) and not _INT64_MIN <= value <= _UINT64_MAX:
+        return str(value)
     if isinstance(value, float) and not math.isfinite(value):
         return _nonfinite_text(value)
     if isinstance(value, Decimal):
@@ -64,7 +70,10 @@ def encode_checkpoint_value(value: Any) -> Any:
         return {_checkpoint_key(key): encode_checkpoint_value(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [encode_checkpoint_value(item) for item in value]
-    if value is None or isinstance(value, (str, bool, int)):
+    if isinstance(value, int) and not isinstance(value, bool):
+        in_range = _INT64_MIN <= value <= _UINT64_MAX
+        return value if in_range else _tagged("int", str(value))
+    if value is None or isinstance(value, (str, bool)):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else _tagged("float", repr(value))
@@ -105,6 +114,7 @@ _DECODERS: dict[str, Callable[[str], Any]] = {
     "decimal": Decimal,
     "bytes": base64.b64decode,
     "float": float,
+    "int": int,
 }
 
 

@@ -67,7 +67,8 @@ class PanoplyDestination(Destination):
         if missing:
             raise ConfigurationError(
                 f"the panoply destination needs {' and '.join(missing)} in the environment: "
-                "set them to your Panoply API key and secret"
+                f"set {API_KEY_VARIABLE} and {API_SECRET_VARIABLE} to your Panoply API key "
+                "and secret"
             )
         sdk = SDK(
             environ[API_KEY_VARIABLE],
