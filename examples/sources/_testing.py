@@ -34,22 +34,27 @@ def drain(source: DataSource, batches: int | None = None, n: int | None = None) 
     """Call ``read()`` (or ``read(n)``) until None, or `batches` times, recording the events.
 
     Closes the source at the end, as the runtime does. Checks the state contract on
-    the way: each batch's records carry the id of the state fired just before it.
+    the way: each batch's records carry the id of the state fired while reading it,
+    or no ``__state`` when no state was fired.
     """
     run = Run()
     source.on("source-state", run.states.append)
     source.on("progress", run.progress.append)
     source.on("source-change", lambda changes: run.changes.append(dict(changes)))
-    while batches is None or run.batches < batches:
-        batch = source.read() if n is None else source.read(n)
-        if batch is None:
-            break
-        if batch:
-            state_id = run.states[-1]["stateId"]
-            assert [record.pop("__state") for record in batch] == [state_id] * len(batch)
-        run.records.extend(batch)
-        run.batches += 1
-    source.close()
+    try:
+        while batches is None or run.batches < batches:
+            states_before = len(run.states)
+            batch = source.read() if n is None else source.read(n)
+            if batch is None:
+                break
+            fired = len(run.states) > states_before
+            state_id = run.states[-1]["stateId"] if fired else None
+            assert [record.pop("__state", None) for record in batch] == [state_id] * len(batch)
+            run.records.extend(batch)
+            run.batches += 1
+
+    finally:
+        source.close()
     return run
 
 
