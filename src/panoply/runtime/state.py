@@ -78,7 +78,8 @@ class StateLedger:
     def fire_state(self, state_id: Any, state: dict[str, Any]) -> None:
         """Record a ``source-state`` event: it closes the previous state, then opens this one."""
         self._close_open_state()
-        self._merged.update(state)
+        # A copy, because sources keep mutating the dicts they fired.
+        self._merged.update(copy.deepcopy(state))
         self._open_state_id = state_id
         self._has_open_state = True
 
