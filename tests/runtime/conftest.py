@@ -90,7 +90,7 @@ def query() -> Callable[[Path, str], list[tuple[Any, ...]]]:
 
 @dataclass
 class TokenServer:
-    """A local OAuth2 token endpoint that answers from a script of responses."""
+    """A local OAuth2 token endpoint that returns scripted responses in order."""
 
     url: str
     responses: list[tuple[int, dict[str, Any]]] = field(default_factory=list)

@@ -40,7 +40,7 @@ CLIENT_SECRET_VARIABLE = "PANOPLY_OAUTH_CLIENT_SECRET"  # noqa: S105 - a variabl
 
 @dataclass
 class RunRequest:
-    """What the user asked for on the command line.
+    """The user's request from the command line.
 
     Attributes:
         given: source keys set by command-line params, already converted.

@@ -3,7 +3,7 @@
 The runner reads through `SourceReader`, buffers records in a `StateLedger` and
 commits them with the state that covers them (see `panoply.runtime.state` for the
 rule). An exception from the source's constructor or read() is retried with backoff
-unless its ``retryable`` attribute is false; the retry rebuilds the source with the
+unless its ``retryable`` attribute is false. Each retry rebuilds the source with the
 last committed state in ``source["state"]``.
 """
 
@@ -74,7 +74,7 @@ class RunSettings:
 
 @dataclass
 class RunSummary:
-    """What a run loaded: rows per table, attempts and elapsed seconds."""
+    """The result of a run: rows loaded per table, attempts and elapsed seconds."""
 
     rows: dict[str, int]
     attempts: int
@@ -190,7 +190,7 @@ class Runner:
     def _commit_final(self) -> None:
         self.ledger.end_of_stream()
         records, _ = self.ledger.take_covered()
-        # Observed before the write, because the checkpoint written with them holds the result.
+        # Observed before the write, because the checkpoint written with them contains the result.
         self.incremental.observe(self.source, (pending.record for pending in records))
         self.source.update(self.incremental.finish(self.source))
 
