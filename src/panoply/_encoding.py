@@ -38,7 +38,10 @@ from panoply.errors import RecordError
 
 __all__ = ["encode_record"]
 
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+# The fast path uses no options: each costs time on every record. Records that need
+# them (keys that are not str, numpy values) fail there and take the slow path.
+_SLOW_PATH_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
+_dumps_fast = orjson.dumps
 
 # U+FFFE and U+FFFF in UTF-8. Their bytes cannot occur inside any other character,
 # and in JSON output they can only occur inside a string, so a byte replacement
@@ -55,27 +58,39 @@ def encode_record(table: str, record: Mapping[str, Any]) -> bytes:
     Raises RecordError naming the key path and type of a value that has no JSON
     mapping.
     """
-    if "__table" in record or type(record) is not dict:
-        record = {**record, "__table": table}
-        encoded = _dumps(record)
+    if type(record) is dict and record and "__table" not in record:
+        # Splicing the field into the encoded text is cheaper than copying the dict.
+        encoded = _dumps(record)[:-1] + _table_suffix(table)
     else:
-        encoded = _dumps(record)
-        table_field = b'"__table":' + orjson.dumps(table)
-        encoded = encoded[:-1] + (b"," if len(encoded) > 2 else b"") + table_field + b"}"
+        encoded = _dumps({**record, "__table": table})
 
-    if b"\xef\xbf" in encoded:
+    if not encoded.isascii() and b"\xef\xbf" in encoded:
         for raw, escaped in _NONCHARACTER_ESCAPES:
             encoded = encoded.replace(raw, escaped)
     return encoded
 
 
+_table_suffixes: dict[str, bytes] = {}
+
+
+def _table_suffix(table: str) -> bytes:
+    suffix = _table_suffixes.get(table)
+    if suffix is None:
+        suffix = b',"__table":' + orjson.dumps(_normalize_text(table)) + b"}"
+        if len(_table_suffixes) < 10_000:
+            _table_suffixes[table] = suffix
+    return suffix
+
+
 def _dumps(value: Any) -> bytes:
     try:
-        return orjson.dumps(value, default=_encode_extra, option=_OPTIONS)
+        return _dumps_fast(value, default=_encode_extra)
     except TypeError:
-        # The fast path rejects huge ints and lone surrogates outright and names no
-        # key. Rebuild the value with those made encodable, or find the bad key.
-        return orjson.dumps(_normalize(value, ()), default=_encode_extra, option=_OPTIONS)
+        # The fast path rejects huge ints, lone surrogates, keys that are not str and
+        # numpy values, and names no key. Rebuild the value with those made
+        # encodable, or find the bad key.
+        normalized = _normalize(value, ())
+        return orjson.dumps(normalized, default=_encode_extra, option=_SLOW_PATH_OPTIONS)
 
 
 def _encode_extra(value: Any) -> Any:
@@ -114,7 +129,7 @@ def _normalize(value: Any, path: tuple[Any, ...]) -> Any:
         return [_normalize(item, (*path, index)) for index, item in enumerate(items)]
 
     try:
-        orjson.dumps(value, default=_encode_extra, option=_OPTIONS)
+        orjson.dumps(value, default=_encode_extra, option=_SLOW_PATH_OPTIONS)
     except TypeError:
         raise _unencodable(value, path) from None
     return value
@@ -124,7 +139,7 @@ def _normalize_key(key: Any, path: tuple[Any, ...]) -> Any:
     if isinstance(key, str):
         return _normalize_text(key)
     try:
-        orjson.dumps({key: None}, option=_OPTIONS)
+        orjson.dumps({key: None}, option=_SLOW_PATH_OPTIONS)
     except TypeError:
         raise RecordError(
             f"record key {key!r} at {_format_path(path) or 'the top level'} has type "

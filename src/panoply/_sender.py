@@ -107,7 +107,13 @@ class Sender:
         self._abandon = threading.Event()
         self._thread: threading.Thread | None = None
         self._transport: Transport | None = None
-        self._counts = {name: 0 for name in ClientStats.__dataclass_fields__ if name != "queued"}
+        self._batch_trigger = self._settings.max_batch_bytes
+        self._written = 0  # the hottest counter stays out of `_counts`
+        self._counts = {
+            name: 0
+            for name in ClientStats.__dataclass_fields__
+            if name not in ("queued", "written")
+        }
         self._unreported = 0  # records failed or dropped since the last flush() returned
 
     # The caller's side.
@@ -123,16 +129,18 @@ class Sender:
             ):
                 return
 
-            if not self._lines:
+            lines = self._lines
+            if not lines:
                 self._oldest_at = time.monotonic()
-            self._lines.append(line)
+            lines.append(line)
             self._pending_bytes += size
             self._held_bytes += size
-            self._counts["written"] += 1
+            self._written += 1
 
             if self._thread is None:
                 self._start()
-            elif self._pending_bytes >= self._settings.max_batch_bytes:
+            elif self._pending_bytes >= self._batch_trigger:
+                self._batch_trigger = 1 << 62  # one wake-up per batch; _take_batch resets it
                 self._changed.notify_all()
 
     def _make_room(self, size: int) -> bool:
@@ -198,7 +206,9 @@ class Sender:
 
     def stats(self) -> ClientStats:
         with self._changed:
-            return ClientStats(**self._counts, queued=len(self._lines) + self._in_flight)
+            return ClientStats(
+                **self._counts, written=self._written, queued=len(self._lines) + self._in_flight
+            )
 
     def _is_drained(self) -> bool:
         return not self._lines and self._in_flight == 0
@@ -265,6 +275,7 @@ class Sender:
             messages.append(_Message(b"\n".join(lines), len(lines), size))
 
         self._in_flight += sum(message.records for message in messages)
+        self._batch_trigger = settings.max_batch_bytes
         if self._lines:
             self._oldest_at = time.monotonic()
         return messages

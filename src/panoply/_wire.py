@@ -12,7 +12,7 @@ import binascii
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 from xml.etree import ElementTree
 
 from panoply import __version__
@@ -181,7 +181,19 @@ def build_batch_request(credentials: Credentials, url: str, bodies: Sequence[byt
             fields.append((f"{attribute}.Name", name))
             fields.append((f"{attribute}.Value.DataType", _ATTRIBUTE_TYPE))
             fields.append((f"{attribute}.Value.StringValue", value))
-    return urlencode(fields).encode("ascii")
+    return "&".join(f"{name}={_form_escape(value)}" for name, value in fields).encode("ascii")
+
+
+# Percent-encoding as botocore's Query serializer does it: every byte but the RFC 3986
+# unreserved characters. A translation table over the bytes decoded as Latin-1 runs in
+# C, about twice as fast as urllib.parse.quote on message-sized bodies.
+_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_PERCENT_ENCODING = [chr(byte) if byte in _UNRESERVED else f"%{byte:02X}" for byte in range(256)]
+
+
+def _form_escape(value: str | bytes) -> str:
+    data = value.encode("utf-8") if isinstance(value, str) else value
+    return data.decode("latin-1").translate(_PERCENT_ENCODING)
 
 
 @dataclass(frozen=True)

@@ -146,7 +146,7 @@ class SDK:
         """
         if type(tablename) is not str or not tablename:
             raise RecordError(f"tablename must be a non-empty str, got {tablename!r}")
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):
             raise RecordError(
                 f"data must be a dict of column names to values, got {type(data).__name__}"
             )
