@@ -26,11 +26,12 @@ import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from panoply import SDK  # noqa: E402
-from panoply._encoding import encode_record  # noqa: E402
-from panoply._wire import Credentials, build_batch_request  # noqa: E402
-from tests.support.moto_sqs import AWS_ACCOUNT, MotoSqsServer  # noqa: E402
-from tests.support.queues import create_panoply_queue  # noqa: E402
+from tests.support.moto_sqs import AWS_ACCOUNT, MotoSqsServer
+from tests.support.queues import create_panoply_queue
+
+from panoply import SDK
+from panoply._encoding import encode_record
+from panoply._wire import Credentials, build_batch_request
 
 REPEATS = 5
 
@@ -128,9 +129,7 @@ def main() -> None:
     server.start()
     try:
         dumps_cost, write_cost = measure_caller_cost(server.url, records)
-        end_to_end = statistics.median(
-            measure_end_to_end(server.url, records) for _ in range(3)
-        )
+        end_to_end = statistics.median(measure_end_to_end(server.url, records) for _ in range(3))
         ceiling = statistics.median(measure_server_ceiling(server.url, records) for _ in range(3))
     finally:
         server.stop()
