@@ -1,6 +1,6 @@
 """Load tables from SQLite or PostgreSQL, incrementally by a key column.
 
-Run it with ``panoply run examples/sources/sql --url sqlite:///movies.db --tables omdb
+Run it with ``panoply run examples/sources/sql --url sqlite://movies.db --tables omdb
 --inckey ID``. PostgreSQL needs the ``postgres`` extra (psycopg 3).
 """
 

@@ -28,7 +28,7 @@ CONFIG: dict[str, Any] = {
             "type": "string",
             "required": True,
             "help": (
-                "sqlite:///RELATIVE.db, sqlite:////ABSOLUTE.db or a path to a SQLite file "
+                "sqlite://RELATIVE.db, sqlite:///ABSOLUTE.db or a path to a SQLite file "
                 "(opened read-only), or a PostgreSQL URL postgresql://USER@HOST:PORT/DATABASE."
             ),
             "placeholder": "postgresql://reader@127.0.0.1:5432/shop",

@@ -1,8 +1,9 @@
 """Connections to SQLite and PostgreSQL behind one small interface.
 
-`connect` picks the driver from the URL: ``sqlite:///relative.db``,
-``sqlite:////absolute.db`` or a path to an existing file for SQLite (stdlib
-``sqlite3``, opened read-only); ``postgresql://`` or ``postgres://`` libpq URLs for
+`connect` picks the driver from the URL: ``sqlite://RELATIVE.db``,
+``sqlite:///ABSOLUTE.db`` (the path is what follows ``sqlite://``, as in the
+project's ``duckdb://`` destination URLs) or a path to an existing file for SQLite
+(stdlib ``sqlite3``, opened read-only); ``postgresql://`` or ``postgres://`` libpq URLs for
 PostgreSQL (psycopg 3, the ``postgres`` extra).
 """
 
@@ -28,7 +29,7 @@ __all__ = [
     "where_clause",
 ]
 
-_SQLITE_PREFIX = "sqlite:///"
+_SQLITE_PREFIX = "sqlite://"
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
@@ -77,7 +78,7 @@ def connect(url: str, password: str | None = None) -> Database:
     """Open the database at `url`; `password` overrides one given in a PostgreSQL URL."""
     if not url:
         raise PanoplyException(
-            "param 'url' is missing; pass --url sqlite:///FILE.db or "
+            "param 'url' is missing; pass --url sqlite://RELATIVE.db, sqlite:///ABSOLUTE.db or "
             "--url postgresql://USER@HOST:PORT/DATABASE",
             retryable=False,
         )
@@ -104,8 +105,8 @@ def _sqlite_path(url: str) -> str:
     if os.path.isfile(url):
         return url
     raise PanoplyException(
-        f"unsupported database URL {redact_url(url)!r}; use sqlite:///RELATIVE.db, "
-        "sqlite:////ABSOLUTE.db, a path to a SQLite file, or postgresql://USER@HOST/DATABASE",
+        f"unsupported database URL {redact_url(url)!r}; use sqlite://RELATIVE.db, "
+        "sqlite:///ABSOLUTE.db, a path to a SQLite file, or postgresql://USER@HOST/DATABASE",
         retryable=False,
     )
 
@@ -122,7 +123,7 @@ class SqliteDatabase:
         if not os.path.isfile(path):
             raise PanoplyException(
                 f"SQLite database file {path!r} was not found (working directory "
-                f"{os.getcwd()}); check --url: sqlite:///RELATIVE.db or sqlite:////ABSOLUTE.db",
+                f"{os.getcwd()}); check --url: sqlite://RELATIVE.db or sqlite:///ABSOLUTE.db",
                 retryable=False,
             )
         uri = "file:" + quote(os.path.abspath(path)) + "?mode=ro"

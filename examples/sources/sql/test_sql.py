@@ -167,7 +167,7 @@ class TestSqlite:
     """The omdb table of movies.db through sqlite3."""
 
     def test_full_load(self, movies_db: Path) -> None:
-        run = drain(Stream(new_source(f"sqlite:///{movies_db}", tables=["omdb"]), {}))
+        run = drain(Stream(new_source(f"sqlite://{movies_db}", tables=["omdb"]), {}))
         assert len(run.records) == OMDB_ROWS
         assert run.records[0] == FIRST_MOVIE
         assert list(run.records[0]) == [*OMDB_COLUMNS, "__tablename"]
@@ -177,7 +177,7 @@ class TestSqlite:
         assert movies[59026] == THREE_WORLDS
 
     def test_incremental_full_load_order_and_state(self, movies_db: Path) -> None:
-        source = new_source(f"sqlite:///{movies_db}", tables=["omdb"], inckey="ID")
+        source = new_source(f"sqlite://{movies_db}", tables=["omdb"], inckey="ID")
         run = drain(Stream(source, {}))
         ids = [record["ID"] for record in run.records]
         assert len(ids) == OMDB_ROWS
@@ -187,13 +187,13 @@ class TestSqlite:
         assert run.progress[-1] == {"loaded": 17472, "total": 17472, "msg": "table omdb"}
 
     def test_routing_without_primary_key(self, movies_db: Path) -> None:
-        source = new_source(f"sqlite:///{movies_db}", tables=["omdb"])
+        source = new_source(f"sqlite://{movies_db}", tables=["omdb"])
         Stream(source, {}).close()
         assert source["destination"] == "sql_{__tablename}"
         assert "idpattern" not in source
 
     def test_second_run_loads_only_new_rows(self, movies_db: Path) -> None:
-        source = new_source(f"sqlite:///{movies_db}", tables=["omdb"], inckey="ID")
+        source = new_source(f"sqlite://{movies_db}", tables=["omdb"], inckey="ID")
         first = drain(Stream(dict(source), {}))
         assert len(first.records) == OMDB_ROWS
 
@@ -207,7 +207,7 @@ class TestSqlite:
         assert third.progress == []
 
     def test_resume_mid_table(self, movies_db: Path) -> None:
-        source = new_source(f"sqlite:///{movies_db}", tables=["omdb"], inckey="ID")
+        source = new_source(f"sqlite://{movies_db}", tables=["omdb"], inckey="ID")
         whole = drain(Stream(dict(source), {}), n=1000)
         first = drain(Stream(dict(source), {}), batches=3, n=1000)
         assert first.merged_state() == {"omdb": {"incval": 521484}}
@@ -217,9 +217,7 @@ class TestSqlite:
         assert first.records + rest.records == whole.records
 
     def test_incval_param_as_text(self, movies_db: Path) -> None:
-        source = new_source(
-            f"sqlite:///{movies_db}", tables=["omdb"], inckey="ID", incval="2000000"
-        )
+        source = new_source(f"sqlite://{movies_db}", tables=["omdb"], inckey="ID", incval="2000000")
         run = drain(Stream(source, {}))
         assert len(run.records) == 7324
         assert min(record["ID"] for record in run.records) > 2_000_000
@@ -227,7 +225,7 @@ class TestSqlite:
     def test_state_wins_over_incval(self, movies_db: Path) -> None:
         state = {"omdb": {"incval": 19019141}}
         source = new_source(
-            f"sqlite:///{movies_db}", tables=["omdb"], inckey="ID", incval="0", state=state
+            f"sqlite://{movies_db}", tables=["omdb"], inckey="ID", incval="0", state=state
         )
         assert len(drain(Stream(source, {})).records) == OMDB_ROWS - 17001
 
@@ -241,10 +239,10 @@ class TestSqlite:
     def test_tables_param_values(self, movies_db: Path) -> None:
         (tables_param,) = [param for param in CONFIG["params"] if param["name"] == "tables"]
         assert tables_param["type"] == "list"
-        assert tables_param["values"]({"url": f"sqlite:///{movies_db}"}) == ["omdb", "tomatoes"]
+        assert tables_param["values"]({"url": f"sqlite://{movies_db}"}) == ["omdb", "tomatoes"]
 
     def test_tables_as_values_items_or_text(self, movies_db: Path) -> None:
-        url = f"sqlite:///{movies_db}"
+        url = f"sqlite://{movies_db}"
         for tables in ([{"name": "omdb", "value": "omdb"}], "omdb", " omdb ,"):
             run = drain(Stream(new_source(url, tables=tables), {}), batches=1)
             assert {record["__tablename"] for record in run.records} == {"omdb"}
@@ -258,7 +256,7 @@ class TestSqlite:
             connection.execute("INSERT INTO item VALUES ('north', 7, 'pen'), ('south', 7, NULL)")
         connection.close()
 
-        source = new_source(f"sqlite:///{path}")
+        source = new_source(f"sqlite://{path}")
         run = drain(Stream(source, {}))
         assert source["idpattern"] == "{sku}#{shop}"
         assert run.records == [
@@ -273,7 +271,7 @@ class TestErrors:
     def test_missing_sqlite_file(self, tmp_path: Path) -> None:
         missing = str(tmp_path / "none.db")
         with pytest.raises(PanoplyException) as raised:
-            Stream(new_source(f"sqlite:///{missing}"), {})
+            Stream(new_source(f"sqlite://{missing}"), {})
         assert str(raised.value).startswith(f"SQLite database file {missing!r} was not found")
         assert raised.value.retryable is False
         assert not Path(missing).exists()
@@ -285,7 +283,7 @@ class TestErrors:
 
     def test_unknown_table(self, movies_db: Path) -> None:
         with pytest.raises(PanoplyException) as raised:
-            Stream(new_source(f"sqlite:///{movies_db}", tables=["films"]), {})
+            Stream(new_source(f"sqlite://{movies_db}", tables=["films"]), {})
         assert str(raised.value) == (
             "table 'films' was not found; the database has: omdb, tomatoes. Check --tables"
         )
@@ -293,7 +291,7 @@ class TestErrors:
 
     def test_unknown_inckey(self, movies_db: Path) -> None:
         with pytest.raises(PanoplyException) as raised:
-            Stream(new_source(f"sqlite:///{movies_db}", tables=["omdb"], inckey="id"), {})
+            Stream(new_source(f"sqlite://{movies_db}", tables=["omdb"], inckey="id"), {})
         assert str(raised.value) == (
             "incremental key column 'id' was not found in table 'omdb', which has: "
             + ", ".join(OMDB_COLUMNS)
