@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -51,6 +52,14 @@ class ColumnarRows:
     count: int
     key: str | None = None
     parent: str | None = None
+    value_types: dict[str, set[type]] = field(default_factory=dict)
+
+    def types_of(self, column: str) -> set[type]:
+        """Return the set of ``type(value)`` over a column, computed once."""
+        found = self.value_types.get(column)
+        if found is None:
+            found = self.value_types[column] = set(map(type, self.columns[column]))
+        return found
 
 
 def deduplicate(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
@@ -87,12 +96,14 @@ def split_records(
     rows = ColumnarRows(table, _columnize(records), len(records), key)
     result = [rows]
     for name, values in list(rows.columns.items()):
-        if not any(is_nested_type(value_type) for value_type in set(map(type, values))):
+        if not any(is_nested_type(value_type) for value_type in rows.types_of(name)):
             continue
+        del rows.value_types[name]
         if nested_as_json or name == key:
             rows.columns[name] = [_as_json(value) for value in values]
             continue
         children = _child_records(rows, values)
+        rows.value_types.pop(ROW_ID, None)
         if all(value is None for value in values):
             del rows.columns[name]
         child_table = f"{table}_{name.lower()}"
@@ -103,11 +114,24 @@ def split_records(
 
 
 def _columnize(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
-    names = dict.fromkeys(chain.from_iterable(records))
-    columns = {name: [record.get(name) for record in records] for name in names}
+    names = list(dict.fromkeys(chain.from_iterable(records)))
+    if not names:
+        return {}
+    columns = _transpose(records, names)
     if len({name.lower() for name in columns}) < len(columns):
         return _merge_case_variants(columns)
     return columns
+
+
+def _transpose(records: list[dict[str, Any]], names: list[str]) -> dict[str, list[Any]]:
+    if len(names) == 1:
+        return {names[0]: [record.get(names[0]) for record in records]}
+    try:
+        # The fast path, when every record has every field: C loops only.
+        rows = list(map(itemgetter(*names), records))
+    except KeyError:
+        return {name: [record.get(name) for record in records] for name in names}
+    return dict(zip(names, map(list, zip(*rows, strict=True)), strict=True))
 
 
 def _merge_case_variants(columns: dict[str, list[Any]]) -> dict[str, list[Any]]:

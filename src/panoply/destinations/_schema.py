@@ -136,7 +136,9 @@ def _type_of_values(value_type: type, values: Sequence[Any]) -> ColumnType:
     base = python_base_type(value_type)
     if base is None:
         return VARCHAR
-    matching: list[Any] = [value for value in values if type(value) is value_type]
+    if base not in _NEEDS_VALUES:
+        return _SIMPLE_TYPES.get(base, VARCHAR)
+    matching = _values_of_type(values, value_type)
     if base is int:
         return _integer_type(matching)
     if base is dt.datetime:
@@ -151,6 +153,18 @@ def _type_of_values(value_type: type, values: Sequence[Any]) -> ColumnType:
     return _SIMPLE_TYPES.get(base, VARCHAR)
 
 
+def _values_of_type(values: Sequence[Any], value_type: type) -> list[Any]:
+    """Return the distinct values of `value_type`; a set is built in C, a filter is not."""
+    try:
+        distinct = set(values)
+    except TypeError:  # an unhashable value of a type stored as text
+        return [value for value in values if type(value) is value_type]
+    distinct.discard(None)
+    if all(type(value) is value_type for value in distinct):
+        return list(distinct)
+    return [value for value in values if type(value) is value_type]
+
+
 _SIMPLE_TYPES: dict[type, ColumnType] = {
     bool: BOOLEAN,
     float: DOUBLE,
@@ -159,6 +173,9 @@ _SIMPLE_TYPES: dict[type, ColumnType] = {
     bytes: BLOB,
     JsonText: JSON,
 }
+
+# Base types whose column type depends on the values, not only on the type.
+_NEEDS_VALUES = frozenset([int, dt.datetime, dt.time, Decimal])
 
 # Checked in order, so subclasses come before their bases (bool before int).
 _BASE_TYPES: tuple[type, ...] = (

@@ -51,18 +51,22 @@ def stage_rows(
     columns: dict[str, list[Any]],
     types: dict[str, ColumnType],
     *,
+    value_types: dict[str, set[type]],
     use_arrow: bool,
 ) -> Iterator[tuple[str, list[StagedColumn]]]:
-    """Stage `columns` typed as `types`; yield the SQL to select from and its columns."""
+    """Stage `columns` typed as `types`; yield the SQL to select from and its columns.
+
+    `value_types` may give the set of Python types in a column, to skip computing it.
+    """
     staged = [
         StagedColumn(name, _cast(f"c{index}", types[name], use_arrow))
         for index, name in enumerate(columns)
     ]
     if use_arrow:
-        with _staged_arrow(connection, relation, columns, types) as source:
+        with _staged_arrow(connection, relation, columns, types, value_types) as source:
             yield source, staged
     else:
-        with _staged_ndjson(columns, types) as source:
+        with _staged_ndjson(columns, types, value_types) as source:
             yield source, staged
 
 
@@ -78,10 +82,14 @@ def _staged_arrow(
     relation: str,
     columns: dict[str, list[Any]],
     types: dict[str, ColumnType],
+    value_types: dict[str, set[type]],
 ) -> Iterator[str]:
     import pyarrow as pa
 
-    arrays = [_arrow_array(values, types[name]) for name, values in columns.items()]
+    arrays = [
+        _arrow_array(_convert(values, types[name], value_types.get(name)), types[name])
+        for name, values in columns.items()
+    ]
     table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
     connection.register(relation, table)
     yield relation
@@ -93,17 +101,20 @@ def _staged_arrow(
 def _arrow_array(values: list[Any], column_type: ColumnType) -> pa.Array:
     import pyarrow as pa
 
-    values = _convert(values, column_type)
     arrow_type = _arrow_type(column_type.name)
     if arrow_type is None:
         return pa.array([render_text(value) for value in values], pa.string())
     return pa.array(values, arrow_type)
 
 
-def _convert(values: list[Any], column_type: ColumnType) -> list[Any]:
+def _convert(
+    values: list[Any], column_type: ColumnType, present: set[type] | None = None
+) -> list[Any]:
     """Convert values of a narrower type (True in a BIGINT column) to the column's type."""
     exact_types = _EXACT_PYTHON_TYPES.get(column_type.name)
-    if exact_types is not None and set(map(type, values)) <= exact_types:
+    if present is None:
+        present = set(map(type, values))
+    if exact_types is not None and present <= exact_types:
         return values
     convert = _CONVERTERS.get(column_type.name)
     if convert is None:
@@ -174,11 +185,15 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 
 
 @contextlib.contextmanager
-def _staged_ndjson(columns: dict[str, list[Any]], types: dict[str, ColumnType]) -> Iterator[str]:
+def _staged_ndjson(
+    columns: dict[str, list[Any]],
+    types: dict[str, ColumnType],
+    value_types: dict[str, set[type]],
+) -> Iterator[str]:
     """Write every value as DuckDB-castable text to a temporary NDJSON file."""
     names = [f"c{i}" for i in range(len(columns))]
     rendered = [
-        [render_text(value) for value in _convert(values, types[name])]
+        [render_text(value) for value in _convert(values, types[name], value_types.get(name))]
         for name, values in columns.items()
     ]
     handle, path = tempfile.mkstemp(prefix="panoply-stage-", suffix=".ndjson")

@@ -140,7 +140,7 @@ class DuckDBDestination(Destination):
         for rows in all_rows:
             table_types = inferred.setdefault(rows.table, {})
             for name, values in rows.columns.items():
-                found = infer_type(values, set(map(type, values)))
+                found = infer_type(values, rows.types_of(name))
                 previous = table_types.get(name)
                 if previous is None or found is None:
                     table_types[name] = previous or found
@@ -188,7 +188,8 @@ class DuckDBDestination(Destination):
         if not columns:
             logger.debug("skipped %d rows of %s without any value", rows.count, rows.table)
             return
-        with self._staged(columns, types) as (source, staged):
+        value_types = {name: rows.types_of(name) for name in columns}
+        with self._staged(columns, types, value_types) as (source, staged):
             names = ", ".join(
                 quote(self._catalog.stored_name(rows.table, column.name)) for column in staged
             )
@@ -198,11 +199,21 @@ class DuckDBDestination(Destination):
             )
 
     def _staged(
-        self, columns: dict[str, list[Any]], types: dict[str, ColumnType]
+        self,
+        columns: dict[str, list[Any]],
+        types: dict[str, ColumnType],
+        value_types: dict[str, set[type]] | None = None,
     ) -> AbstractContextManager[tuple[str, list[StagedColumn]]]:
         relation = _relation_name(self._next_relation)
         self._next_relation += 1
-        return stage_rows(self.connection, relation, columns, types, use_arrow=self.use_arrow)
+        return stage_rows(
+            self.connection,
+            relation,
+            columns,
+            types,
+            value_types=value_types or {},
+            use_arrow=self.use_arrow,
+        )
 
     def _store_checkpoint(self, checkpoint: Checkpoint) -> None:
         self.connection.execute(
