@@ -75,7 +75,7 @@ class Stream(DataSource):
         records = self._records(page)
         following = self._following(page, records, size)
 
-        state_id = f"page-{self._next}"
+        state_id = f"page@{self._next or 'start'}"
         self.state(state_id, {"next": following})
         for record in records:
             record["__state"] = state_id
