@@ -119,7 +119,11 @@ _DECODERS: dict[str, Callable[[str], Any]] = {
 
 
 def decode_checkpoint_value(value: Any) -> Any:
-    """Undo `encode_checkpoint_value` on data parsed from JSON."""
+    """Undo `encode_checkpoint_value` on data parsed from JSON.
+
+    NOTE: a stored dict that is exactly ``{"$panoply": TYPE, "value": TEXT}`` with a
+    known TYPE comes back as that value, since nothing marks it as plain data.
+    """
     if isinstance(value, list):
         return [decode_checkpoint_value(item) for item in value]
     if not isinstance(value, dict):

@@ -1,6 +1,6 @@
 """Column types inferred from Python values, and the rules that widen them.
 
-A column's type is the narrowest DuckDB type that holds every value written to it so
+A column's type is the narrowest DuckDB type that fits every value written to it so
 far. When a value does not fit, the column is widened along these rules:
 
 - numbers: BOOLEAN -> BIGINT -> HUGEINT -> DOUBLE; DECIMAL(p, s) joins an integer
@@ -86,7 +86,7 @@ def parse_type(sql: str) -> ColumnType:
 
 
 def widen(current: ColumnType, new: ColumnType) -> ColumnType:
-    """Return the narrowest type that holds values of both `current` and `new`."""
+    """Return the narrowest type that fits values of both `current` and `new`."""
     if current == new:
         return current
     if _is_numeric(current) and _is_numeric(new):
@@ -132,7 +132,7 @@ def infer_type(values: Sequence[Any], types: Iterable[type]) -> ColumnType | Non
 
 
 def _type_of_values(value_type: type, values: Sequence[Any]) -> ColumnType:
-    """Return the type that holds every value of `values` whose type is `value_type`."""
+    """Return the type that fits every value of `values` whose type is `value_type`."""
     base = python_base_type(value_type)
     if base is None:
         return VARCHAR

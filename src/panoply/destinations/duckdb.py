@@ -2,7 +2,8 @@
 
 Each `write` is one transaction: tables and columns are created or widened, keyed
 tables get their replaced rows (and those rows' children) deleted, every table is
-bulk-loaded from a staged Arrow table, and the checkpoint row is upserted. Any
+bulk-loaded from a staged Arrow table (or NDJSON file), and the checkpoint row is
+upserted. Any
 error rolls all of it back, schema changes included.
 """
 
@@ -12,7 +13,7 @@ import contextlib
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
@@ -263,14 +264,3 @@ def _group_batches(batches: Sequence[TableBatch]) -> dict[tuple[str, str | None]
         if key is not None:
             records[:] = deduplicate(records, key)
     return groups
-
-
-def iter_tables(connection: duckdb.DuckDBPyConnection) -> Iterator[str]:
-    """Yield the user tables of a DuckDB connection, without the internal ones."""
-    rows = connection.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'main' AND table_name NOT LIKE '\\_panoply\\_%' ESCAPE '\\' "
-        "ORDER BY table_name"
-    ).fetchall()
-    for (name,) in rows:
-        yield name
