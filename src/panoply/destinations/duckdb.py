@@ -3,8 +3,7 @@
 Each `write` is one transaction: tables and columns are created or widened, keyed
 tables get their replaced rows (and those rows' children) deleted, every table is
 bulk-loaded from a staged Arrow table (or NDJSON file), and the checkpoint row is
-upserted. Any
-error rolls all of it back, schema changes included.
+upserted. Any error rolls all of it back, schema changes included.
 """
 
 from __future__ import annotations
