@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -89,8 +90,12 @@ def _dumps(value: Any) -> bytes:
         # The fast path rejects huge ints, lone surrogates, keys that are not str and
         # numpy values, and names no key. Rebuild the value with those made
         # encodable, or find the bad key.
-        normalized = _normalize(value, ())
-        return orjson.dumps(normalized, default=_encode_extra, option=_SLOW_PATH_OPTIONS)
+        key_escapes: dict[bytes, bytes] = {}
+        normalized = _normalize(value, (), key_escapes)
+        encoded = orjson.dumps(normalized, default=_encode_extra, option=_SLOW_PATH_OPTIONS)
+        for placeholder, escaped in key_escapes.items():
+            encoded = encoded.replace(placeholder, escaped)
+        return encoded
 
 
 def _encode_extra(value: Any) -> Any:
@@ -108,8 +113,12 @@ def _encode_extra(value: Any) -> Any:
     raise TypeError
 
 
-def _normalize(value: Any, path: tuple[Any, ...]) -> Any:
-    """Return `value` with every value orjson rejects replaced by an exact fragment."""
+def _normalize(value: Any, path: tuple[Any, ...], key_escapes: dict[bytes, bytes]) -> Any:
+    """Return `value` with every value orjson rejects replaced by an exact fragment.
+
+    Keys cannot be fragments, so a key with lone surrogates becomes a unique
+    placeholder, and `key_escapes` maps the placeholder's JSON to the key's.
+    """
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int):
@@ -122,11 +131,12 @@ def _normalize(value: Any, path: tuple[Any, ...]) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
         return {
-            _normalize_key(key, path): _normalize(item, (*path, key)) for key, item in value.items()
+            _normalize_key(key, path, key_escapes): _normalize(item, (*path, key), key_escapes)
+            for key, item in value.items()
         }
     if isinstance(value, (list, tuple, set, frozenset)):
         items = _encode_extra(value) if isinstance(value, (set, frozenset)) else value
-        return [_normalize(item, (*path, index)) for index, item in enumerate(items)]
+        return [_normalize(item, (*path, index), key_escapes) for index, item in enumerate(items)]
 
     try:
         orjson.dumps(value, default=_encode_extra, option=_SLOW_PATH_OPTIONS)
@@ -135,9 +145,15 @@ def _normalize(value: Any, path: tuple[Any, ...]) -> Any:
     return value
 
 
-def _normalize_key(key: Any, path: tuple[Any, ...]) -> Any:
+def _normalize_key(key: Any, path: tuple[Any, ...], key_escapes: dict[bytes, bytes]) -> Any:
     if isinstance(key, str):
-        return _normalize_text(key)
+        try:
+            key.encode("utf-8")
+        except UnicodeEncodeError:
+            placeholder = f"\ue000{uuid.uuid4().hex}\ue000"
+            key_escapes[orjson.dumps(placeholder)] = json.dumps(key).encode("ascii")
+            return placeholder
+        return key
     try:
         orjson.dumps({key: None}, option=_SLOW_PATH_OPTIONS)
     except TypeError:

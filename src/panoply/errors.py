@@ -11,8 +11,8 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "BufferFullError",
-    "ConfigurationError",
     "ClientClosedError",
+    "ConfigurationError",
     "CredentialsError",
     "DeliveryError",
     "PanoplyException",
@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-class PanoplyException(Exception):  # noqa: N818 - public name kept from the original SDK
+class PanoplyException(Exception):
     """Base class for errors raised by data sources and by this package.
 
     Data sources raise it with ``retryable=False`` when retrying cannot help, for
