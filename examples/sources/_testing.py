@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 from panoply import DataSource
 
-__all__ = ["Run", "drain", "package_data"]
+__all__ = ["Run", "drain", "package_data", "run_panoply", "source_dir"]
 
 
 @dataclass
@@ -68,3 +70,26 @@ def package_data(package: str, *parts: str) -> str:
     if spec is None or spec.origin is None:
         raise RuntimeError(f"test data package {package!r} is missing: pip install {package}")
     return os.path.join(os.path.dirname(spec.origin), *parts)
+
+
+EXAMPLES_DIR = os.path.dirname(os.path.abspath(__file__))
+RUN_TIMEOUT = 300.0
+"""Seconds a `panoply run` process may take; the full flights table needs about 25."""
+
+
+def source_dir(name: str) -> str:
+    """Return the directory of the example source `name`, as `panoply run` takes it."""
+    return os.path.join(EXAMPLES_DIR, name)
+
+
+def run_panoply(*arguments: str, cwd: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``panoply`` command with `arguments` and return its outcome."""
+    command = os.path.join(os.path.dirname(sys.executable), "panoply")
+    return subprocess.run(
+        [command, *arguments],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )

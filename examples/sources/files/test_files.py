@@ -10,9 +10,10 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
-from examples.sources._testing import Run, drain, package_data
+from examples.sources._testing import Run, drain, package_data, run_panoply, source_dir
 from examples.sources.files import CONFIG, Stream
 from panoply.errors import PanoplyException
 
@@ -547,3 +548,64 @@ def test_config_lists_params() -> None:
         "destination",
     ]
     assert [param["name"] for param in CONFIG["params"] if param["required"]] == ["path"]
+
+
+def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.sql(sql).fetchall()
+
+
+@pytest.mark.slow
+class TestPanoplyRun:
+    """The README's main job: `panoply run` loads the flights table into a DuckDB file."""
+
+    def test_flights_into_duckdb(self, tmp_path: Path) -> None:
+        arguments = ["run", source_dir("files"), "--path", flights_zip()]
+        arguments += ["--to", "duckdb://flights.duckdb"]
+        result = run_panoply(*arguments, cwd=str(tmp_path))
+        assert result.returncode == 0, result.stderr
+        database = tmp_path / "flights.duckdb"
+
+        assert query(database, "SELECT count(*) FROM flights") == [(FLIGHTS_ROWS,)]
+        columns = query(
+            database,
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'flights' ORDER BY ordinal_position",
+        )
+        assert [name for (name,) in columns] == FLIGHTS_COLUMNS
+        nulls = " + ".join(f"count(*) - count({column})" for column in FLIGHTS_COLUMNS)
+        assert query(database, f"SELECT {nulls} FROM flights") == [(46_595,)]
+        selected = ", ".join(FLIGHTS_COLUMNS)
+        first = query(
+            database,
+            f"SELECT {selected} FROM flights WHERE month = 1 AND day = 1 AND carrier = 'UA' "
+            "AND flight = 1545",
+        )
+        assert first == [tuple(FIRST_FLIGHT.values())]
+        cancelled = query(
+            database,
+            f"SELECT {selected} FROM flights WHERE month = 1 AND day = 2 AND carrier = 'AA' "
+            "AND flight = 133 AND sched_dep_time = 1545",
+        )
+        assert cancelled == [tuple(FLIGHT_1782.values())]
+
+    def test_relative_path_and_table_param(self, tmp_path: Path) -> None:
+        shutil.copy(penguins_csv(), tmp_path / "penguins-raw.csv")
+        arguments = ["run", source_dir("files"), "--path", "penguins-raw.csv"]
+        arguments += ["--destination", "penguins", "--to", "duckdb://warehouse.duckdb"]
+        result = run_panoply(*arguments, cwd=str(tmp_path))
+        assert result.returncode == 0, result.stderr
+
+        database = tmp_path / "warehouse.duckdb"
+        assert query(database, "SELECT count(*) FROM penguins") == [(344,)]
+        assert query(
+            database,
+            'SELECT "Culmen Length (mm)", "Body Mass (g)", "Comments" FROM penguins '
+            "WHERE \"Individual ID\" = 'N2A1' AND \"studyName\" = 'PAL0708'",
+        ) == [(40.3, 3250, None)]
+
+    def test_missing_file_fails_run(self, tmp_path: Path) -> None:
+        arguments = ["run", source_dir("files"), "--path", "nope.csv"]
+        result = run_panoply(*arguments, "--to", "duckdb://w.duckdb", cwd=str(tmp_path))
+        assert result.returncode != 0
+        assert f"file 'nope.csv' was not found (working directory {tmp_path})" in result.stderr

@@ -47,7 +47,7 @@ CONFIG: dict[str, Any] = {
             "required": False,
             "help": "The tables and views to load; all of them when none is chosen.",
             "values": list_tables,
-            "dependencies": ["url", "password"],
+            "dependencies": ["url"],
         },
         {
             "name": "inckey",

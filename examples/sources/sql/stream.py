@@ -32,11 +32,17 @@ class Stream(DataSource):
     """Read the selected tables one after the other, a batch of rows per `read` call.
 
     With ``inckey``, each table is read with ``WHERE inckey > incval ORDER BY inckey``
-    and every batch fires the state ``{TABLE: {"incval": LAST_VALUE}}``, so a rebuilt
-    source (a retry, or the next run) continues after the last value loaded. The
-    starting value is the table's value in ``source["state"]``, else
-    ``source["incval"]``, else the first row. Without ``inckey`` every run loads the
-    whole tables, in primary-key order, and fires no state.
+    and every batch fires the state ``{TABLE: {"incval": LAST_VALUE}}``, so a source
+    rebuilt after a failure continues after the last value stored. At the end of the
+    stream the last value of each table goes to ``source["incvals"]``, which the
+    runtime keeps for the next run: one ``incval`` for all tables would skip the rows
+    of a table whose keys are lower than another table's.
+
+    A table starts after its value in ``source["state"]``; else, once a run has
+    finished, after its value in ``source["incvals"]`` (from the first row for a
+    table added since); else after ``source["incval"]``; else from the first row.
+    Without ``inckey`` every run loads the whole tables, in primary-key order, and
+    fires no state.
     """
 
     def __init__(self, source: dict[str, Any], options: dict[str, Any] | None = None) -> None:
@@ -53,6 +59,7 @@ class Stream(DataSource):
             raise
 
         self._state = self.source.get("state") or {}
+        self._last_values: dict[str, Any] = {}
         self._position = 0
         self._batches: Batches | None = None
         self._loaded = 0
@@ -72,6 +79,7 @@ class Stream(DataSource):
                 continue
             return self._finish_batch(table, rows)
 
+        self._store_last_values()
         return None
 
     def close(self) -> None:
@@ -115,6 +123,8 @@ class Stream(DataSource):
 
     def _start_table(self, table: TableName, batch_size: int) -> Batches:
         incval = self._start_value(table)
+        if incval is not None:
+            self._last_values[str(table)] = incval
         self._loaded = 0
         self._total = self._database.count(table, self._inckey, incval)
         logger.info("reading %s: %d rows after %s=%r", table, self._total, self._inckey, incval)
@@ -124,14 +134,30 @@ class Stream(DataSource):
         saved = self._state.get(str(table))
         if isinstance(saved, dict) and saved.get("incval") is not None:
             return saved["incval"]
+        finished = self.source.get("incvals")
+        if isinstance(finished, dict):
+            return finished.get(str(table))
         return self.source.get("incval", self.source.get("incVal"))
+
+    def _store_last_values(self) -> None:
+        """Keep each table's last incremental value in the source for the next run."""
+        if self._inckey is None or not self._last_values:
+            return
+        stored = self.source.get("incvals")
+        self.source["incvals"] = {
+            **(stored if isinstance(stored, dict) else {}),
+            **self._last_values,
+        }
+        self._last_values = {}
 
     def _finish_batch(self, table: TableName, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         records = [_to_record(row, table) for row in rows]
         self._loaded += len(records)
         if self._inckey is not None:
             state_id = f"{table}:{self._loaded}"
-            self.state(state_id, {str(table): {"incval": records[-1][self._inckey]}})
+            last_value = records[-1][self._inckey]
+            self._last_values[str(table)] = last_value
+            self.state(state_id, {str(table): {"incval": last_value}})
             for record in records:
                 record["__state"] = state_id
         self.progress(self._loaded, self._total, f"table {table}")

@@ -9,10 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import psycopg
 import pytest
 
-from examples.sources._testing import drain, package_data
+from examples.sources._testing import drain, package_data, run_panoply, source_dir
 from examples.sources.sql import CONFIG, Stream
 from panoply.errors import PanoplyException
 
@@ -194,17 +195,64 @@ class TestSqlite:
 
     def test_second_run_loads_only_new_rows(self, movies_db: Path) -> None:
         source = new_source(f"sqlite://{movies_db}", tables=["omdb"], inckey="ID")
-        first = drain(Stream(dict(source), {}))
+        first = drain(Stream(source, {}))
         assert len(first.records) == OMDB_ROWS
+        assert source["incvals"] == {"omdb": MAX_ID}
 
+        # The runtime clears the state after a finished run and keeps the source.
+        insert_sqlite_movies(movies_db, NEW_MOVIES)
+        second = drain(Stream(source, {}))
+        assert second.records == [new_movie_record(movie) for movie in NEW_MOVIES]
+        assert second.merged_state() == {"omdb": {"incval": MAX_ID + 3}}
+        assert source["incvals"] == {"omdb": MAX_ID + 3}
+
+        third = drain(Stream(source, {}))
+        assert third.records == []
+        assert third.progress == []
+        assert source["incvals"] == {"omdb": MAX_ID + 3}
+
+    def test_resume_from_state_loads_only_new_rows(self, movies_db: Path) -> None:
+        source = new_source(f"sqlite://{movies_db}", tables=["omdb"], inckey="ID")
+        first = drain(Stream(dict(source), {}))
         insert_sqlite_movies(movies_db, NEW_MOVIES)
         second = drain(Stream({**source, "state": first.merged_state()}, {}))
         assert second.records == [new_movie_record(movie) for movie in NEW_MOVIES]
-        assert second.merged_state() == {"omdb": {"incval": MAX_ID + 3}}
 
-        third = drain(Stream({**source, "state": second.merged_state()}, {}))
-        assert third.records == []
-        assert third.progress == []
+    def test_each_table_keeps_its_own_value(self, tmp_path: Path) -> None:
+        path = tmp_path / "two.db"
+        with sqlite3.connect(path) as connection:
+            connection.execute("CREATE TABLE big (id INTEGER PRIMARY KEY)")
+            connection.execute("CREATE TABLE small (id INTEGER PRIMARY KEY)")
+            connection.executemany("INSERT INTO big VALUES (?)", [(n,) for n in range(1, 101)])
+            connection.executemany("INSERT INTO small VALUES (?)", [(n,) for n in range(1, 4)])
+        connection.close()
+        source = new_source(f"sqlite://{path}", inckey="id")
+        assert len(drain(Stream(source, {})).records) == 103
+
+        # As the runtime does: incval becomes the greatest value over every table.
+        source["incval"] = 100
+        with sqlite3.connect(path) as connection:
+            connection.execute("INSERT INTO small VALUES (4)")
+        connection.close()
+        run = drain(Stream(source, {}))
+        assert run.records == [{"id": 4, "__tablename": "small"}]
+        assert source["incvals"] == {"big": 100, "small": 4}
+
+    def test_table_done_before_a_failure_keeps_its_value(self, tmp_path: Path) -> None:
+        path = tmp_path / "two.db"
+        with sqlite3.connect(path) as connection:
+            connection.execute("CREATE TABLE a (id INTEGER PRIMARY KEY)")
+            connection.execute("CREATE TABLE b (id INTEGER PRIMARY KEY)")
+            connection.executemany("INSERT INTO a VALUES (?)", [(1,), (2,)])
+            connection.executemany("INSERT INTO b VALUES (?)", [(1,), (2,), (3,)])
+        connection.close()
+        # The previous attempt stored table a and stopped in table b.
+        source = new_source(
+            f"sqlite://{path}", inckey="id", state={"a": {"incval": 2}, "b": {"incval": 1}}
+        )
+        run = drain(Stream(source, {}))
+        assert run.records == [{"id": 2, "__tablename": "b"}, {"id": 3, "__tablename": "b"}]
+        assert source["incvals"] == {"a": 2, "b": 3}
 
     def test_resume_mid_table(self, movies_db: Path) -> None:
         source = new_source(f"sqlite://{movies_db}", tables=["omdb"], inckey="ID")
@@ -412,3 +460,47 @@ class TestPostgres:
     def test_tables_param_values(self, postgres_dsn: str, postgres_movies: str) -> None:
         (tables_param,) = [param for param in CONFIG["params"] if param["name"] == "tables"]
         assert f"{postgres_movies}.omdb" in tables_param["values"]({"url": postgres_dsn})
+
+
+def query(database: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.sql(sql).fetchall()
+
+
+class TestPanoplyRun:
+    """`panoply run` loads omdb into DuckDB, and a second run adds only the new rows."""
+
+    def test_incremental_runs_into_duckdb(self, movies_db: Path) -> None:
+        workdir = str(movies_db.parent)
+        arguments = ["run", source_dir("sql"), "--url", "sqlite://movies.db", "--tables", "omdb"]
+        arguments += ["--inckey", "ID", "--to", "duckdb://warehouse.duckdb"]
+        first = run_panoply(*arguments, cwd=workdir)
+        assert first.returncode == 0, first.stderr
+        database = movies_db.parent / "warehouse.duckdb"
+        assert query(database, 'SELECT count(*), count(DISTINCT "ID") FROM sql_omdb') == [
+            (OMDB_ROWS, OMDB_ROWS)
+        ]
+        # imdbRating and imdbVotes are NULL in every row, so DuckDB gets no column for them.
+        loaded = [column for column in [*OMDB_COLUMNS, "__tablename"] if column[:4] != "imdb"]
+        loaded.insert(1, "imdbID")
+        stored = query(
+            database,
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_name = 'sql_omdb' ORDER BY ordinal_position",
+        )
+        assert [name for (name,) in stored] == loaded
+        columns = ", ".join(f'"{column}"' for column in loaded)
+        assert query(database, f'SELECT {columns} FROM sql_omdb WHERE "ID" = 12018') == [
+            tuple(EIGHT_AND_A_HALF[column] for column in loaded)
+        ]
+        assert query(database, f'SELECT {columns} FROM sql_omdb WHERE "ID" = 59026') == [
+            tuple(THREE_WORLDS[column] for column in loaded)
+        ]
+
+        insert_sqlite_movies(movies_db, NEW_MOVIES)
+        second = run_panoply(*arguments, cwd=workdir)
+        assert second.returncode == 0, second.stderr
+        assert query(database, "SELECT count(*) FROM sql_omdb") == [(OMDB_ROWS + 3,)]
+        assert query(
+            database, f'SELECT {columns} FROM sql_omdb WHERE "ID" > {MAX_ID} ORDER BY "ID"'
+        ) == [tuple(new_movie_record(movie)[column] for column in loaded) for movie in NEW_MOVIES]
