@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import socket
+import stat
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
-from examples.sources._testing import drain
+from examples.sources._testing import drain, run_panoply, source_dir
 from examples.sources.rest_api import CONFIG, Stream, TokenExpired
 from examples.sources.rest_api.fake_api import FakeApi
 from panoply.errors import AuthenticationError, PanoplyException
@@ -304,3 +309,46 @@ def test_config_marks_tokens_secret() -> None:
     assert types["refresh_token"] == "password"
     assert types["client_secret"] == "password"
     assert CONFIG["icon"].startswith("data:image/svg+xml;")
+
+
+class TestPanoplyRun:
+    """`panoply run` pages through the API into DuckDB and keeps the rotated tokens."""
+
+    def test_refresh_during_run(self, api: FakeApi, tmp_path: Path) -> None:
+        # The runtime reads 1000 records per call, so 2500 items make three pages.
+        items = [
+            {"id": number, "name": f"item {number}", "price": number * 1.5}
+            for number in range(1, 2501)
+        ]
+        api.items = items
+        api.expire_after = 2
+        config = tmp_path / "config.json"
+        config.write_text(
+            json.dumps(
+                {
+                    "base_url": api.base_url,
+                    "access_token": "access-1",
+                    "refresh_token": "refresh-1",
+                    "client_id": "client-7",
+                    "client_secret": "client-secret-7",
+                }
+            ),
+            encoding="utf-8",
+        )
+        arguments = ["run", source_dir("rest_api"), "--config", "config.json"]
+        arguments += ["--state", "state.json", "--to", "duckdb://api.duckdb"]
+        result = run_panoply(*arguments, cwd=str(tmp_path))
+        assert result.returncode == 0, result.stderr
+
+        with duckdb.connect(str(tmp_path / "api.duckdb"), read_only=True) as connection:
+            rows = connection.sql("SELECT id, name, price FROM rest_api_items ORDER BY id")
+            assert rows.fetchall() == [(item["id"], item["name"], item["price"]) for item in items]
+        assert [status for _, _, status in list_requests(api)] == [200, 200, 401, 200]
+
+        saved = json.loads(config.read_text(encoding="utf-8"))
+        assert saved["access_token"] == "access-2"
+        assert saved["refresh_token"] == "refresh-2"
+        assert stat.S_IMODE(os.stat(config).st_mode) == 0o600
+        for secret in ("access-1", "access-2", "refresh-1", "refresh-2", "client-secret-7"):
+            assert secret not in result.stdout
+            assert secret not in result.stderr
