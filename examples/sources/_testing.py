@@ -16,7 +16,7 @@ __all__ = ["Run", "drain", "package_data", "run_panoply", "source_dir"]
 
 @dataclass
 class Run:
-    """What one drained source returned and fired."""
+    """The records and events of one drained source."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
     batches: int = 0

@@ -38,7 +38,7 @@ Converter = Callable[[str], Any]
 
 @dataclass(frozen=True)
 class CsvLayout:
-    """What the scan of a CSV document found: column names, converters and row count."""
+    """The result of scanning a CSV document: column names, converters and row count."""
 
     columns: tuple[str, ...]
     converters: tuple[Converter, ...]
@@ -122,14 +122,14 @@ def _parse_json_line(line: str, line_number: int, name: str) -> dict[str, Any]:
     except orjson.JSONDecodeError as error:
         raise PanoplyException(
             f"line {line_number} of {name!r} is not valid JSON ({error}); every line of a "
-            "JSON lines file must hold one JSON object",
+            "JSON lines file must contain one JSON object",
             retryable=False,
         ) from error
 
     if not isinstance(value, dict):
         raise PanoplyException(
-            f"line {line_number} of {name!r} holds a JSON {type(value).__name__}, not an "
-            "object; every line of a JSON lines file must hold one JSON object",
+            f"line {line_number} of {name!r} contains a JSON {type(value).__name__}, not an "
+            "object; every line of a JSON lines file must contain one JSON object",
             retryable=False,
         )
     return value

@@ -453,7 +453,7 @@ class TestSeveralFiles:
 
 
 class TestErrors:
-    """Bad paths and bad content fail without retry and say what to change."""
+    """Bad paths and bad content fail without retry, with the fix in the message."""
 
     def test_missing_file(self, tmp_path: Path) -> None:
         missing = str(tmp_path / "nope.csv")
@@ -514,8 +514,8 @@ class TestErrors:
         with pytest.raises(PanoplyException) as raised:
             drain(Stream(new_source(str(path)), {}))
         assert str(raised.value) == (
-            f"line 2 of {str(path)!r} holds a JSON list, not an object; every line of a "
-            "JSON lines file must hold one JSON object"
+            f"line 2 of {str(path)!r} contains a JSON list, not an object; every line of a "
+            "JSON lines file must contain one JSON object"
         )
         assert raised.value.retryable is False
 

@@ -39,8 +39,8 @@ class FakeApi:
         expire_after: after this many successful list requests, the access tokens
             accepted so far expire once.
         failures: list request number (1-based, counting every list request) ->
-            HTTP status to answer instead of the page.
-        raw_body: when set, list requests answer this body with status 200.
+            HTTP status to return instead of the page.
+        raw_body: when set, list requests return this body with status 200.
         refreshed_tokens_work: whether the API accepts the access tokens it issues
             on refresh.
     """

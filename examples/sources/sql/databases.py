@@ -1,10 +1,10 @@
 """Connections to SQLite and PostgreSQL behind one small interface.
 
-`connect` picks the driver from the URL: ``sqlite://RELATIVE.db``,
-``sqlite:///ABSOLUTE.db`` (the path is what follows ``sqlite://``, as in the
-project's ``duckdb://`` destination URLs) or a path to an existing file for SQLite
-(stdlib ``sqlite3``, opened read-only); ``postgresql://`` or ``postgres://`` libpq URLs for
-PostgreSQL (psycopg 3, the ``postgres`` extra).
+`connect` picks the driver from the URL. SQLite (stdlib ``sqlite3``, opened
+read-only) takes ``sqlite://RELATIVE.db``, ``sqlite:///ABSOLUTE.db`` or a path to an
+existing file. The path is what follows ``sqlite://``, as in the project's
+``duckdb://`` destination URLs. PostgreSQL (psycopg 3, the ``postgres`` extra)
+takes ``postgresql://`` or ``postgres://`` libpq URLs.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class TableName:
 
 
 class Database(Protocol):
-    """What the sql source needs from a database connection."""
+    """The database operations that the sql source uses."""
 
     def list_tables(self) -> list[TableName]:
         """Return the tables and views, sorted by schema and name."""

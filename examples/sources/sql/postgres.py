@@ -30,7 +30,7 @@ __all__ = ["CONNECT_TIMEOUT", "PostgresDatabase"]
 CONNECT_TIMEOUT = 10
 """Seconds to wait for the server to accept a connection."""
 
-# Connection errors that a retry cannot fix: the server answered and rejected the login.
+# Connection errors that a retry cannot fix, because the server rejected the login.
 _PERMANENT_CONNECT_ERRORS = ("password authentication failed", "does not exist", "no password")
 
 _LIST_TABLES = """

@@ -35,8 +35,8 @@ class Stream(DataSource):
     and every batch fires the state ``{TABLE: {"incval": LAST_VALUE}}``, so a source
     rebuilt after a failure continues after the last value stored. At the end of the
     stream the last value of each table goes to ``source["incvals"]``, which the
-    runtime keeps for the next run: one ``incval`` for all tables would skip the rows
-    of a table whose keys are lower than another table's.
+    runtime keeps for the next run. A single ``incval`` for all tables would skip the
+    rows of a table whose keys are lower than another table's.
 
     A table starts after its value in ``source["state"]``; else, once a run has
     finished, after its value in ``source["incvals"]`` (from the first row for a

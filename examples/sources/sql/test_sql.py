@@ -314,7 +314,7 @@ class TestSqlite:
 
 
 class TestErrors:
-    """Bad params fail without retry and say what to change; passwords never show."""
+    """Bad params fail without retry, with the fix in the message and no password."""
 
     def test_missing_sqlite_file(self, tmp_path: Path) -> None:
         missing = str(tmp_path / "none.db")
