@@ -46,6 +46,7 @@ class SenderSettings:
     block_timeout: float | None
     exit_timeout: float
     retry: RetryPolicy
+    max_connections: int = 2
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ class Sender:
         self._flush_requests = 0
         self._closing = False
         self._abandon = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._thread: threading.Thread | None = None  # the first worker, set once started
+        self._workers: list[threading.Thread] = []
         self._transport: Transport | None = None
         self._batch_trigger = self._settings.max_batch_bytes
         self._written = 0  # the hottest counter stays out of `_counts`
@@ -191,16 +193,17 @@ class Sender:
         with self._changed:
             self._closing = True
             self._changed.notify_all()
-            thread = self._thread
+            workers = [w for w in self._workers if w is not threading.current_thread()]
 
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
-            if thread.is_alive():
-                self._abandon.set()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for worker in workers:
+            worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if any(worker.is_alive() for worker in workers):
+            self._abandon.set()
 
         with self._changed:
             undelivered = self._take_undelivered()
-        if self._transport is not None and (thread is None or not thread.is_alive()):
+        if self._transport is not None and not any(worker.is_alive() for worker in workers):
             self._transport.close()
         return undelivered
 
@@ -221,12 +224,19 @@ class Sender:
     # The sender thread.
 
     def _start(self) -> None:
+        """Start the workers: each sends one request at a time, so a second one keeps the
+        server busy while the first builds its next request."""
         _register_process_hooks()
-        self._thread = threading.Thread(target=self._run, name="panoply-sender", daemon=True)
-        self._thread.start()
+        self._transport = self._transport_factory()
+        for number in range(self._settings.max_connections):
+            worker = threading.Thread(
+                target=self._run, name=f"panoply-sender-{number}", daemon=True
+            )
+            self._workers.append(worker)
+            worker.start()
+        self._thread = self._workers[0]
 
     def _run(self) -> None:
-        self._transport = self._transport_factory()
         while True:
             messages = self._next_batch()
             if messages is None:
@@ -322,7 +332,7 @@ class Sender:
             {"records": records, "messages": len(messages), "bytes": size, "attempt": attempt},
         )
 
-        assert self._transport is not None  # set by _run before the first batch
+        assert self._transport is not None  # set by _start before any worker runs
         try:
             result = self._transport.send_batch([message.body for message in messages])
         except DeliveryError as error:

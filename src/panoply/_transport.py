@@ -42,11 +42,12 @@ class HttpTransport:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
+        max_connections: int = 2,
     ) -> None:
         self._credentials = credentials
         self._url = url
         self._pool = urllib3.PoolManager(
-            maxsize=2,
+            maxsize=max_connections,
             retries=False,
             timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
         )

@@ -64,6 +64,8 @@ class SDK:
         exit_timeout: seconds the interpreter's exit waits for queued records.
         request_timeout: seconds to wait for the server's answer to one request
             before the request counts as failed and is retried.
+        max_connections: requests in flight at once, each on its own sender thread
+            and keep-alive connection.
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class SDK:
         delivery_timeout: float = 300.0,
         exit_timeout: float = 10.0,
         request_timeout: float = 30.0,
+        max_connections: int = 2,
     ) -> None:
         self._credentials = Credentials.parse(apikey, apisecret)
         self._url = queue_url(
@@ -96,6 +99,7 @@ class SDK:
             overflow=_overflow_policy(overflow),
             block_timeout=block_timeout,
             exit_timeout=_positive("exit_timeout", exit_timeout),
+            max_connections=_connection_count(max_connections),
             retry=RetryPolicy(
                 max_attempts=None,
                 base_delay=0.2,
@@ -107,11 +111,17 @@ class SDK:
         self._attributes_bytes = attributes_bytes
         self._max_record_bytes = max_message_bytes - attributes_bytes
         self._request_timeout = _positive("request_timeout", request_timeout)
+        self._sender_connections = settings.max_connections
         self._events = EventEmitter()
         self._sender = Sender(settings, self._new_transport, self._events)
 
     def _new_transport(self) -> Transport:
-        return HttpTransport(self._credentials, self._url, read_timeout=self._request_timeout)
+        return HttpTransport(
+            self._credentials,
+            self._url,
+            read_timeout=self._request_timeout,
+            max_connections=self._sender_connections,
+        )
 
     def __repr__(self) -> str:
         return f"<SDK apikey={self._credentials.apikey!r} queue={self._url!r}>"
@@ -225,6 +235,14 @@ def _buffer_limit(max_buffer_bytes: int, max_message_bytes: int) -> int:
             f"({max_message_bytes}), got {max_buffer_bytes!r}"
         )
     return max_buffer_bytes
+
+
+def _connection_count(max_connections: int) -> int:
+    if type(max_connections) is not int or not 1 <= max_connections <= 16:
+        raise ConfigurationError(
+            f"max_connections must be an int from 1 to 16, got {max_connections!r}"
+        )
+    return max_connections
 
 
 def _overflow_policy(overflow: str) -> OverflowPolicy:

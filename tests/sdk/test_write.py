@@ -173,6 +173,7 @@ def test_full_buffer_blocks_then_raises(server: FaultServer) -> None:
         max_buffer_bytes=4096,
         block_timeout=0.2,
         flush_interval=0.01,
+        max_connections=1,
     )
     accepted = 0
     with pytest.raises(BufferFullError, match="max_buffer_bytes or block_timeout"):
@@ -200,6 +201,7 @@ def test_full_buffer_drops_and_counts(
         max_buffer_bytes=4096,
         overflow="drop",
         flush_interval=0.01,
+        max_connections=1,
     )
     with caplog.at_level(logging.WARNING, logger="panoply"):
         for n in range(500):
