@@ -14,6 +14,7 @@ Starts moto's SQS server in a subprocess on 127.0.0.1 and measures, in one run:
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import statistics
 import sys
@@ -62,6 +63,14 @@ def time_dumps(records: list[dict[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
+def time_stdlib_dumps(records: list[dict[str, Any]]) -> float:
+    dumps = json.dumps
+    started = time.perf_counter()
+    for record in records:
+        dumps(record)
+    return time.perf_counter() - started
+
+
 def time_writes(sdk: SDK, records: list[dict[str, Any]]) -> float:
     write = sdk.write
     started = time.perf_counter()
@@ -70,20 +79,25 @@ def time_writes(sdk: SDK, records: list[dict[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
-def measure_caller_cost(server_url: str, records: list[dict[str, Any]]) -> tuple[float, float]:
+def measure_caller_cost(
+    server_url: str, records: list[dict[str, Any]]
+) -> tuple[float, float, float]:
     queue = create_panoply_queue(server_url, AWS_ACCOUNT)
     sdk = SDK(queue.apikey, queue.apisecret, endpoint_url=server_url)
     sdk.write("events", records[0])  # starts the sender thread outside the timing
 
     write_times: list[float] = []
     dumps_times: list[float] = []
+    stdlib_times: list[float] = []
     for _ in range(REPEATS):
         dumps_times.append(time_dumps(records))
+        stdlib_times.append(time_stdlib_dumps(records))
         write_times.append(time_writes(sdk, records))
         if sdk.flush(timeout=120) != 0:
             raise RuntimeError("records were not delivered during the benchmark")
     sdk.close()
-    return min(dumps_times) / len(records), min(write_times) / len(records)
+    count = len(records)
+    return min(dumps_times) / count, min(stdlib_times) / count, min(write_times) / count
 
 
 def measure_end_to_end(server_url: str, records: list[dict[str, Any]]) -> float:
@@ -128,7 +142,7 @@ def main() -> None:
     server = MotoSqsServer()
     server.start()
     try:
-        dumps_cost, write_cost = measure_caller_cost(server.url, records)
+        dumps_cost, stdlib_cost, write_cost = measure_caller_cost(server.url, records)
         end_to_end = statistics.median(measure_end_to_end(server.url, records) for _ in range(3))
         ceiling = statistics.median(measure_server_ceiling(server.url, records) for _ in range(3))
     finally:
@@ -136,6 +150,7 @@ def main() -> None:
 
     print(f"python {platform.python_version()}, {len(records):,} records of {mean_size:.0f} bytes")
     print(f"orjson.dumps per record      {dumps_cost * 1e6:8.2f} us")
+    print(f"json.dumps per record        {stdlib_cost * 1e6:8.2f} us")
     print(f"SDK.write per record         {write_cost * 1e6:8.2f} us")
     print(f"write / dumps                {write_cost / dumps_cost:8.2f} x")
     print(f"end to end                   {end_to_end:10,.0f} records/s")

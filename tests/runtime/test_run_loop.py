@@ -78,7 +78,7 @@ def test_fails_twice_then_succeeds(
     # Each failure commits the states that closed, and the retry resumes there.
     assert marker_states(marker) == [{}, {"page": 2}, {"page": 2}]
     assert query(db, "SELECT n FROM paged ORDER BY n") == [(n,) for n in range(10)]
-    assert "Loaded 10 rows into 1 tables" in result.stdout
+    assert "Loaded 10 rows into 1 table " in result.stdout
     assert "attempts: 3" in result.stdout
     assert result.stderr.count("retrying in") == 2
 

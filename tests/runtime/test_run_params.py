@@ -246,5 +246,5 @@ def test_package_directory(run_cli: Callable[..., Result], tmp_path: Path) -> No
     )
     result = run_cli(str(package), "--to", f"duckdb:///{tmp_path}/w.duckdb")
     assert result.exit_code == 0, result.output
-    assert "Loaded 1 rows into 1 tables" in result.stdout
+    assert "Loaded 1 rows into 1 table " in result.stdout
     assert "pkgsource" in result.stdout

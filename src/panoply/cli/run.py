@@ -198,8 +198,9 @@ def _masked_logging(masker: SecretMasker, log_file: Path | None) -> Iterator[Non
 
 
 def _print_summary(summary: RunSummary) -> None:
+    tables = "table" if len(summary.rows) == 1 else "tables"
     click.echo(
-        f"Loaded {summary.total_rows} rows into {len(summary.rows)} tables in "
+        f"Loaded {summary.total_rows:,} rows into {len(summary.rows)} {tables} in "
         f"{summary.elapsed:.2f} s ({summary.records_per_second:,.0f} records/s, "
         f"attempts: {summary.attempts})"
     )
