@@ -89,6 +89,7 @@ class Sender:
         events: EventEmitter,
     ) -> None:
         self._settings = settings
+        self._max_buffer_bytes = settings.max_buffer_bytes
         self._transport_factory = transport_factory
         self._events = events
         self._warn_overflow = RateLimitedLog(logger, logging.WARNING)
@@ -97,7 +98,10 @@ class Sender:
         _track(self)
 
     def _reset_state(self) -> None:
-        self._changed = threading.Condition(threading.Lock())
+        # `put` takes `_lock` directly: it is the condition's own lock, and entering
+        # a Condition costs a Python-level call on every record.
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._lines: deque[bytes] = deque()
         self._pending_bytes = 0  # bytes in `_lines`, one newline per line included
         self._held_bytes = 0  # `_pending_bytes` plus the bytes of records in flight
@@ -123,12 +127,10 @@ class Sender:
     def put(self, line: bytes) -> None:
         """Queue one encoded record. Blocks or drops per the overflow policy when full."""
         size = len(line) + 1
-        with self._changed:
+        with self._lock:
             if self._closing:
                 raise ClientClosedError("write() after close(); create a new SDK to send more")
-            if self._held_bytes + size > self._settings.max_buffer_bytes and not self._make_room(
-                size
-            ):
+            if self._held_bytes + size > self._max_buffer_bytes and not self._make_room(size):
                 return
 
             lines = self._lines

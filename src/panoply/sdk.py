@@ -114,6 +114,7 @@ class SDK:
         self._sender_connections = settings.max_connections
         self._events = EventEmitter()
         self._sender = Sender(settings, self._new_transport, self._events)
+        self._put = self._sender.put
 
     def _new_transport(self) -> Transport:
         return HttpTransport(
@@ -169,7 +170,7 @@ class SDK:
                 f"{self._attributes_bytes} bytes of message attributes); split the "
                 "record or raise max_message_bytes if the queue accepts larger messages"
             )
-        self._sender.put(line)
+        self._put(line)
 
     def flush(self, timeout: float | None = None) -> int:
         """Send every queued record now and wait for the answers.
