@@ -80,7 +80,7 @@ class _Message:
 
 
 class Sender:
-    """Owns the buffer and the thread that empties it. Started by the first `put`."""
+    """The buffer and the worker threads that empty it, started by the first `put`."""
 
     def __init__(
         self,
@@ -191,7 +191,7 @@ class Sender:
             return self._take_undelivered()
 
     def close(self, timeout: float | None) -> int:
-        """Send what is queued, stop the thread and return the records not acknowledged."""
+        """Send what is queued, stop the workers and return the records not acknowledged."""
         with self._changed:
             self._closing = True
             self._changed.notify_all()
@@ -223,7 +223,7 @@ class Sender:
         self._unreported = 0
         return undelivered
 
-    # The sender thread.
+    # The worker threads.
 
     def _start(self) -> None:
         """Start the workers: each sends one request at a time, so a second one keeps the

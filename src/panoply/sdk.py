@@ -62,7 +62,7 @@ class SDK:
         delivery_timeout: seconds to keep retrying a failed send before its
             records are reported through the ``error`` event and counted as failed.
         exit_timeout: seconds the interpreter's exit waits for queued records.
-        request_timeout: seconds to wait for the server's answer to one request
+        request_timeout: seconds to wait for the server's response to one request
             before the request counts as failed and is retried.
         max_connections: requests in flight at once, each on its own sender thread
             and keep-alive connection.
@@ -140,9 +140,9 @@ class SDK:
     def on(self, event: str, handler: Handler) -> Handler:
         """Call `handler(payload)` on ``send``, ``flush`` or ``error``, on the sender thread.
 
-        ``send`` comes before each request, ``flush`` after records were
-        acknowledged and ``error`` when records are given up on; each payload is a
-        dict with ``records``, and ``error`` adds ``error``, ``message`` and ``code``.
+        ``send`` fires before each request, ``flush`` after records were
+        acknowledged and ``error`` when records are given up on. Each payload is a
+        dict with ``records``. The ``error`` payload adds ``error``, ``message`` and ``code``.
         A handler that raises is logged and skipped.
         """
         if event not in EVENTS and event != "*":
@@ -173,7 +173,7 @@ class SDK:
         self._put(line)
 
     def flush(self, timeout: float | None = None) -> int:
-        """Send every queued record now and wait for the answers.
+        """Send every queued record now and wait for the responses.
 
         Returns the number of records written before this call and not
         acknowledged: those still queued when `timeout` seconds ran out, plus
@@ -184,7 +184,7 @@ class SDK:
         return self._sender.flush(timeout)
 
     def close(self, timeout: float | None = None) -> int:
-        """Flush, then stop the sender thread; return what `flush` would.
+        """Flush, then stop the sender threads; return what `flush` would.
 
         Calling it again returns 0 and does nothing. `write` raises after it.
         """
