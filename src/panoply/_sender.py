@@ -1,9 +1,9 @@
 """The background sender: buffers encoded records, packs them into messages and batches,
 and delivers them with retries.
 
-Locking: one condition variable guards the buffer and the counters. Writers hold it
-only to append a line; the sender thread holds it only to take lines out and to
-record outcomes. HTTP requests and event handlers run without it.
+Locking: one condition variable guards the buffer and the counters. Writers take it
+only to append a line, and the worker threads only to take lines out and to record
+outcomes. HTTP requests and event handlers run without it.
 """
 
 from __future__ import annotations
