@@ -91,8 +91,11 @@ def _dumps(value: Any) -> bytes:
         # numpy values, and names no key. Rebuild the value with those made
         # encodable, or find the bad key.
         key_escapes: dict[bytes, bytes] = {}
-        normalized = _normalize(value, (), key_escapes)
-        encoded = orjson.dumps(normalized, default=_encode_extra, option=_SLOW_PATH_OPTIONS)
+        try:
+            normalized = _normalize(value, (), key_escapes)
+            encoded = orjson.dumps(normalized, default=_encode_extra, option=_SLOW_PATH_OPTIONS)
+        except (RecursionError, TypeError) as error:
+            raise _too_deep(error) from None
         for placeholder, escaped in key_escapes.items():
             encoded = encoded.replace(placeholder, escaped)
         return encoded
@@ -171,6 +174,15 @@ def _normalize_text(text: str) -> Any:
         # Lone surrogates: the ASCII-only JSON escape keeps them as \udXXX sequences.
         return orjson.Fragment(json.dumps(text).encode("ascii"))
     return text
+
+
+def _too_deep(error: Exception) -> RecordError:
+    # orjson stops at 255 levels of nesting, Python's own recursion a little later;
+    # a dict or list that contains itself reaches either limit.
+    return RecordError(
+        "the record nests dicts or lists more than 254 levels deep, or contains "
+        f"itself ({error}); flatten it or store the deep part as a JSON string"
+    )
 
 
 def _unencodable(value: Any, path: tuple[Any, ...]) -> RecordError:

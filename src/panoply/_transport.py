@@ -69,6 +69,7 @@ class HttpTransport:
         raise DeliveryError(
             self._mask(
                 f"{self._url} answered HTTP {failure.status} {failure.code}: {failure.message}"
+                f"{failure.hint}"
             ),
             code=failure.code,
             status=failure.status,

@@ -42,6 +42,17 @@ _REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _AWS_ACCOUNT_PATTERN = re.compile(r"^\d{12}$")
 _QUEUE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
+CREDENTIAL_ERROR_CODES = frozenset(
+    {
+        "AWS.SimpleQueueService.NonExistentQueue",
+        "NonExistentQueue",
+        "QueueDoesNotExist",
+        "AccessDenied",
+        "AccessDeniedException",
+        "InvalidClientTokenId",
+    }
+)
+
 THROTTLING_CODES = frozenset(
     {
         "ThrottlingException",
@@ -87,10 +98,12 @@ class Credentials:
 
 
 def _parse_apikey(apikey: object) -> tuple[str, str]:
-    if not isinstance(apikey, str) or not apikey:
+    if not isinstance(apikey, str):
         raise CredentialsError(
-            f"the API key must be a non-empty str like 'ACCOUNT/KEY', got {type(apikey).__name__}"
+            f"the API key must be a str like 'ACCOUNT/KEY', got {type(apikey).__name__}"
         )
+    if not apikey:
+        raise CredentialsError("the API key is empty; copy it from Panoply's settings")
     account, slash, rest = apikey.partition("/")
     if not slash or not account or not rest:
         raise CredentialsError(
@@ -101,10 +114,10 @@ def _parse_apikey(apikey: object) -> tuple[str, str]:
 
 
 def _parse_apisecret(apisecret: object) -> tuple[str, str, str, str]:
-    if not isinstance(apisecret, str) or not apisecret:
-        raise CredentialsError(
-            f"the API secret must be a non-empty str, got {type(apisecret).__name__}"
-        )
+    if not isinstance(apisecret, str):
+        raise CredentialsError(f"the API secret must be a str, got {type(apisecret).__name__}")
+    if not apisecret:
+        raise CredentialsError("the API secret is empty; copy it from Panoply's settings")
     try:
         decoded = base64.b64decode(apisecret, validate=True).decode("ascii")
     except (binascii.Error, UnicodeDecodeError):
@@ -229,6 +242,16 @@ class ServiceError:
     @property
     def retryable(self) -> bool:
         return self.status >= 500 or self.status == 429 or self.code in THROTTLING_CODES
+
+    @property
+    def hint(self) -> str:
+        """What to check for an error the caller can fix, or an empty string."""
+        if self.code in CREDENTIAL_ERROR_CODES:
+            return (
+                "; check the API key and secret, which name the queue, and endpoint_url "
+                "if one is set"
+            )
+        return ""
 
 
 def _local_name(tag: str) -> str:

@@ -97,7 +97,7 @@ class SDK:
             attributes_bytes=attributes_bytes,
             max_buffer_bytes=_buffer_limit(max_buffer_bytes, max_message_bytes),
             overflow=_overflow_policy(overflow),
-            block_timeout=block_timeout,
+            block_timeout=_block_timeout(block_timeout),
             exit_timeout=_positive("exit_timeout", exit_timeout),
             max_connections=_connection_count(max_connections),
             retry=RetryPolicy(
@@ -208,6 +208,20 @@ def _positive(name: str, value: float) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
         raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
     return float(value)
+
+
+def _block_timeout(block_timeout: float | None) -> float | None:
+    if block_timeout is None:
+        return None
+    if isinstance(block_timeout, bool) or not isinstance(block_timeout, (int, float)):
+        raise ConfigurationError(
+            f"block_timeout must be a number of seconds or None, got {block_timeout!r}"
+        )
+    if not block_timeout >= 0 or block_timeout == float("inf"):
+        raise ConfigurationError(
+            f"block_timeout must be 0 or more seconds (None waits forever), got {block_timeout!r}"
+        )
+    return float(block_timeout)
 
 
 def _message_limit(max_message_bytes: int, attributes_bytes: int) -> int:

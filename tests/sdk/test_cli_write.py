@@ -75,7 +75,7 @@ def test_missing_credentials_usage_error(tmp_path: Path) -> None:
         [*PANOPLY, "write", "t"], capture_output=True, text=True, env=env, timeout=60, check=False
     )
     assert result.returncode == 2
-    assert "Missing option '--apikey'" in result.stderr
+    assert "missing the Panoply API key: set PANOPLY_API_KEY or pass --apikey" in result.stderr
 
 
 def test_malformed_secret_usage_error(moto_queue: PanoplyQueue) -> None:
@@ -92,3 +92,37 @@ def test_malformed_secret_usage_error(moto_queue: PanoplyQueue) -> None:
     assert result.returncode == 2
     assert "decodes to 1 '/'-separated parts" in result.stderr
     assert "c2VjcmV0LXZhbHVl" not in result.stderr
+
+
+def test_wrong_key_explains_failure(moto_queue: PanoplyQueue, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PANOPLY_API_KEY": "otheraccount/key",
+        "PANOPLY_API_SECRET": moto_queue.apisecret,
+        "PANOPLY_ENDPOINT_URL": moto_queue.endpoint_url,
+    }
+    result = subprocess.run(
+        [*PANOPLY, "write", "t"],
+        input='{"n": 1}\n',
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "ERROR: gave up on 1 records after 1 attempts" in result.stderr
+    assert "NonExistentQueue" in result.stderr
+    assert "check the API key and secret" in result.stderr
+    assert "0 records sent, 1 not delivered, 0 rejected" in result.stderr
+    assert moto_queue.apisecret not in result.stderr
+
+
+def test_big_integers_stay_exact(moto_queue: PanoplyQueue) -> None:
+    result = run_write(moto_queue, "big", stdin='{"big": 12345678901234567890123, "n": 1.5}\n')
+
+    assert result.returncode == 0, result.stderr
+    assert "1 record sent" in result.stderr
+    [(record, _)] = moto_queue.receive_all(1)
+    assert record == {"big": 12345678901234567890123, "n": 1.5, "__table": "big"}

@@ -133,6 +133,7 @@ def test_access_denied_fails_without_retry(server: FaultServer) -> None:
     assert error["records"] == 5
     assert error["code"] == "AccessDenied"
     assert "HTTP 403" in error["message"]
+    assert "check the API key and secret" in error["message"]
     assert sdk.stats.failed == 5
     sdk.close()
 

@@ -49,7 +49,8 @@ def test_endpoint_url_keeps_queue_path(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         ("acme", SECRET, "API key must have the form 'ACCOUNT/KEY'"),
         ("/k3y", SECRET, "API key must have the form 'ACCOUNT/KEY'"),
-        (None, SECRET, "API key must be a non-empty str"),
+        (None, SECRET, "API key must be a str like 'ACCOUNT/KEY', got NoneType"),
+        ("", SECRET, "API key is empty"),
         ("acme/k3y", "not base64!", "API secret is not valid base64"),
         ("acme/k3y", base64.b64encode(b"a/b/c").decode(), "decodes to 3 '/'-separated parts"),
         (
@@ -62,14 +63,15 @@ def test_endpoint_url_keeps_queue_path(monkeypatch: pytest.MonkeyPatch) -> None:
             base64.b64encode(b"r/u/123456789012/Mars").decode(),
             "fourth part must be an AWS region",
         ),
-        ("acme/k3y", "", "API secret must be a non-empty str"),
+        ("acme/k3y", "", "API secret is empty"),
+        ("acme/k3y", 42, "API secret must be a str, got int"),
     ],
 )
 def test_malformed_credentials_name_the_part(apikey: Any, apisecret: Any, part: str) -> None:
     with pytest.raises(CredentialsError) as caught:
         SDK(apikey, apisecret)
     assert part in str(caught.value)
-    if apisecret:
+    if isinstance(apisecret, str) and apisecret:
         assert apisecret not in str(caught.value)
 
 
@@ -87,6 +89,10 @@ def test_secret_absent_from_repr() -> None:
         ("max_message_bytes", 100),
         ("max_buffer_bytes", 10),
         ("overflow", "explode"),
+        ("block_timeout", "x"),
+        ("block_timeout", -5),
+        ("block_timeout", float("nan")),
+        ("max_connections", 0),
         ("endpoint_url", "ftp://127.0.0.1"),
     ],
 )
@@ -111,6 +117,25 @@ def test_unencodable_value_names_path() -> None:
     assert "['user']['tags'][1]" in str(caught.value)
     assert "type object" in str(caught.value)
     assert sdk.stats.written == 0
+
+
+@pytest.mark.parametrize("depth", [300, 2000])
+def test_deep_nesting_raises_record_error(depth: int) -> None:
+    sdk = SDK("acme/k3y", SECRET)
+    nested: list[object] = []
+    for _ in range(depth):
+        nested = [nested]
+    with pytest.raises(RecordError, match="more than 254 levels deep"):
+        sdk.write("t", {"deep": nested})
+    assert sdk.stats.written == 0
+
+
+def test_self_containing_record_rejected() -> None:
+    sdk = SDK("acme/k3y", SECRET)
+    record: dict[str, object] = {"a": 1}
+    record["self"] = record
+    with pytest.raises(RecordError, match="or contains itself"):
+        sdk.write("t", record)
 
 
 def test_non_mapping_record_rejected() -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -116,10 +117,21 @@ def iter_jsonl_records(text: IO[str], skip: int, name: str) -> Iterator[dict[str
         yield _parse_json_line(line, line_number, name)
 
 
+# orjson parses integers beyond 64 bits as floats; the standard library keeps them
+# exact, so lines with a run of 19 or more digits take that slower path.
+_LONG_DIGIT_RUN = re.compile(r"\d{19}")
+
+
+def _loads_exact(line: str) -> Any:
+    if _LONG_DIGIT_RUN.search(line):
+        return json.loads(line)
+    return orjson.loads(line)
+
+
 def _parse_json_line(line: str, line_number: int, name: str) -> dict[str, Any]:
     try:
-        value = orjson.loads(line)
-    except orjson.JSONDecodeError as error:
+        value = _loads_exact(line)
+    except (orjson.JSONDecodeError, json.JSONDecodeError) as error:
         raise PanoplyException(
             f"line {line_number} of {name!r} is not valid JSON ({error}); every line of a "
             "JSON lines file must contain one JSON object",

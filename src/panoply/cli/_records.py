@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-import orjson
+from panoply import _exactjson
 
 __all__ = ["InputRecord", "read_records"]
 
@@ -48,8 +48,8 @@ def _read_json_lines(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
             continue
         where = f"{name}:{number}"
         try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
+            value = _exactjson.loads(line)
+        except _exactjson.JSONDecodeError as error:
             yield InputRecord(where, error=f"invalid JSON: {error}")
             continue
         if not isinstance(value, dict):

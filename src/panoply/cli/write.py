@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Iterator
@@ -36,13 +37,11 @@ class _Tally:
 @click.option(
     "--apikey",
     envvar="PANOPLY_API_KEY",
-    required=True,
     help="Panoply API key [env PANOPLY_API_KEY].",
 )
 @click.option(
     "--apisecret",
     envvar="PANOPLY_API_SECRET",
-    required=True,
     help="Panoply API secret [env PANOPLY_API_SECRET]. Prefer the variable: options show in ps.",
 )
 @click.option(
@@ -65,8 +64,8 @@ class _Tally:
 def write_command(
     table: str,
     files: tuple[str, ...],
-    apikey: str,
-    apisecret: str,
+    apikey: str | None,
+    apisecret: str | None,
     endpoint_url: str | None,
     as_csv: bool,
     timeout: float,
@@ -80,6 +79,13 @@ def write_command(
     """
     from panoply.sdk import SDK
 
+    if not apikey:
+        raise click.UsageError("missing the Panoply API key: set PANOPLY_API_KEY or pass --apikey")
+    if not apisecret:
+        raise click.UsageError(
+            "missing the Panoply API secret: set PANOPLY_API_SECRET or pass --apisecret"
+        )
+    _show_client_log()
     try:
         sdk = SDK(apikey, apisecret, endpoint_url=endpoint_url)
     except PanoplyException as error:
@@ -97,6 +103,16 @@ def write_command(
     _report(tally, sdk.stats.sent, undelivered, time.monotonic() - started)
     if tally.rejected or undelivered:
         sys.exit(1)
+
+
+def _show_client_log() -> None:
+    """Print the client's warnings and errors (retries, records given up on) to stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setLevel(logging.WARNING)
+    package_logger = logging.getLogger("panoply")
+    package_logger.addHandler(handler)
+    package_logger.setLevel(logging.WARNING)
 
 
 def _write_one(sdk: Any, table: str, item: InputRecord, tally: _Tally) -> None:
@@ -137,8 +153,9 @@ def _report(tally: _Tally, sent: int, undelivered: int, elapsed: float) -> None:
         click.echo(f"... and {tally.rejected - len(tally.rejections)} more rejected", err=True)
 
     rate = sent / elapsed if elapsed > 0 else 0.0
+    records = "record" if sent == 1 else "records"
     click.echo(
-        f"{sent:,} records sent, {undelivered:,} not delivered, {tally.rejected:,} rejected "
+        f"{sent:,} {records} sent, {undelivered:,} not delivered, {tally.rejected:,} rejected "
         f"in {elapsed:.1f} s ({rate:,.0f} records/s)",
         file=err,
     )

@@ -81,17 +81,26 @@ def _import_path(path: Path, name: str, search_locations: list[str] | None) -> M
     return module
 
 
+_MODULE_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+
+
 def _import_name(name: str) -> ModuleType:
+    if not _MODULE_NAME.match(name):
+        raise _not_found(name)
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as error:
         missing = error.name or ""
         if name != missing and not name.startswith(missing + "."):
             raise  # The source exists but one of its own imports is missing.
-        raise ConfigurationError(
-            f"data source {name!r} is not a file, a directory or an importable module; "
-            "check the path, or install the package that provides it"
-        ) from error
+        raise _not_found(name) from error
+
+
+def _not_found(name: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"data source {name!r} was not found: it is not a file, a directory or an "
+        "importable module; check the path, or install the package that provides it"
+    )
 
 
 def _check_module(spec: str, name: str, module: ModuleType) -> LoadedSource:

@@ -13,8 +13,7 @@ import csv
 import io
 from typing import Any
 
-import orjson
-
+from panoply import _exactjson
 from panoply.errors import SourceError
 
 __all__ = ["is_raw", "parse_raw"]
@@ -65,8 +64,8 @@ def _decode(content: Any, tag: str) -> str:
 
 def _parse_json(text: str, tag: str) -> list[dict[str, Any]]:
     try:
-        document = orjson.loads(text)
-    except orjson.JSONDecodeError:
+        document = _exactjson.loads(text)
+    except _exactjson.JSONDecodeError:
         return _parse_json_lines(text, tag)
 
     items = document if isinstance(document, list) else [document]
@@ -79,8 +78,8 @@ def _parse_json_lines(text: str, tag: str) -> list[dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            item = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
+            item = _exactjson.loads(line)
+        except _exactjson.JSONDecodeError as error:
             raise SourceError(
                 f"raw record {tag!r} is neither a JSON document nor JSON lines: "
                 f"line {number} is invalid ({error})",
