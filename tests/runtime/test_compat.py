@@ -133,5 +133,43 @@ def test_legacy_source_non_retryable_error(tmp_path: Path) -> None:
     )
 
     assert result.returncode == 1
-    assert "bad API key" in result.stderr
+    assert result.stderr.count("bad API key") == 1
+    assert "Traceback" not in result.stderr
     assert "wrong-key-value" not in result.stdout + result.stderr
+
+
+def test_verbose_shows_traceback(tmp_path: Path) -> None:
+    install_legacy_source(tmp_path / "site")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    log_file = tmp_path / "run.log"
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "panoply.cli",
+            "run",
+            "panoply.legacysource",
+            "--count",
+            "5",
+            "--apiKey",
+            "wrong-key-value",
+            "--to",
+            f"jsonl://{tmp_path / 'out'}",
+            "--verbose",
+            "--log-file",
+            str(log_file),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert 'raise PanoplyException("bad API key", retryable=False)' in result.stderr
+    assert "Traceback" in log_file.read_text()
+    assert "wrong-key-value" not in result.stderr + log_file.read_text()

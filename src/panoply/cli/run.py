@@ -32,7 +32,17 @@ __all__ = ["run_command"]
 logger = logging.getLogger(__name__)
 
 HELP_FLAGS = ("-h", "--help")
-RUNTIME_FLAGS = (*HELP_FLAGS, "--config", "--state", "--to", "--id", "--log-file", "--retry-delay")
+RUNTIME_FLAGS = (
+    *HELP_FLAGS,
+    "--config",
+    "--state",
+    "--to",
+    "--id",
+    "--log-file",
+    "--retry-delay",
+    "--verbose",
+    "-v",
+)
 
 
 @click.command(
@@ -118,6 +128,12 @@ def _runtime_options() -> list[click.Option]:
             help="Seconds of the first backoff before a failed source is retried; "
             "later retries wait up to twice as long each.",
         ),
+        click.Option(
+            ["--verbose", "-v", "verbose"],
+            is_flag=True,
+            help="Log DEBUG lines too, and the traceback of the error that ends a failed "
+            "run (the --log-file always gets the traceback).",
+        ),
     ]
 
 
@@ -131,10 +147,11 @@ def _run(
     source_id: str | None,
     log_file: Path | None,
     retry_delay: float,
+    verbose: bool,
     **given: Any,
 ) -> None:
     masker = SecretMasker(param.name for param in params if param.is_secret)
-    with _masked_logging(masker, log_file):
+    with _masked_logging(masker, log_file, verbose):
         try:
             request = RunRequest(
                 loaded=loaded,
@@ -155,7 +172,9 @@ def _run(
         except ConfigurationError as error:
             raise click.UsageError(masker.mask(str(error))) from error
         except PanoplyException as error:
-            logger.error("%s", error)
+            # The log file and --verbose get the traceback; the terminal gets click's
+            # one "Error:" line instead of the same message twice.
+            logger.error("%s", error, exc_info=True, extra={_FINAL_ERROR: True})
             raise click.ClickException(masker.mask(str(error))) from error
     _print_summary(summary)
 
@@ -172,10 +191,20 @@ def _launch(request: RunRequest, masker: SecretMasker) -> RunSummary:
         display.close()
 
 
+_FINAL_ERROR = "panoply_final_error"
+
+
+def _not_final_error(record: logging.LogRecord) -> bool:
+    return not getattr(record, _FINAL_ERROR, False)
+
+
 @contextmanager
-def _masked_logging(masker: SecretMasker, log_file: Path | None) -> Iterator[None]:
-    """Log INFO and above to stderr (and `log_file`) with secret values masked."""
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+def _masked_logging(masker: SecretMasker, log_file: Path | None, verbose: bool) -> Iterator[None]:
+    """Log INFO (DEBUG when `verbose`) and above to stderr and `log_file`, secrets masked."""
+    console = logging.StreamHandler(sys.stderr)
+    if not verbose:
+        console.addFilter(_not_final_error)
+    handlers: list[logging.Handler] = [console]
     if log_file is not None:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -185,7 +214,7 @@ def _masked_logging(masker: SecretMasker, log_file: Path | None) -> Iterator[Non
 
     root = logging.getLogger()
     previous_level = root.level
-    root.setLevel(logging.INFO)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for handler in handlers:
         root.addHandler(handler)
     try:
