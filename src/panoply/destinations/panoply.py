@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 __all__ = ["PanoplyDestination"]
 
+DELIVERY_TIMEOUT = 60.0
+"""Seconds the client retries a batch before the run fails."""
+
 API_KEY_VARIABLE = "PANOPLY_API_KEY"
 API_SECRET_VARIABLE = "PANOPLY_API_SECRET"  # noqa: S105 - a variable name, not a secret
 ENDPOINT_URL_VARIABLE = "PANOPLY_ENDPOINT_URL"
@@ -74,6 +77,9 @@ class PanoplyDestination(Destination):
             environ[API_KEY_VARIABLE],
             environ[API_SECRET_VARIABLE],
             endpoint_url=environ.get(ENDPOINT_URL_VARIABLE) or None,
+            # A run blocks on each batch's delivery, so an unreachable queue should fail
+            # it within a minute rather than the client's default of five.
+            delivery_timeout=DELIVERY_TIMEOUT,
         )
         return cls(sdk, checkpoint_path)
 
