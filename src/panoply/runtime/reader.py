@@ -76,24 +76,29 @@ class SourceReader:
                 "record dicts, [] when nothing is ready yet, or None at the end",
                 retryable=False,
             )
-        count = 0
+        records: list[Any] = []
         for item in batch:
-            for record in parse_raw(item) if is_raw(item) else [item]:
-                self._add_record(record, router)
-                count += 1
-        self.display.records_read(count)
+            if is_raw(item):
+                records.extend(parse_raw(item))
+            else:
+                records.append(item)
 
-    def _add_record(self, record: Any, router: Router) -> None:
-        if not isinstance(record, dict):
-            raise SourceError(
-                f"read() returned a record of type {type(record).__name__}; records must be dicts",
-                retryable=False,
+        # One loop with local names: this runs once per record of the whole load.
+        table_of, prepare = router.table_of, router.prepare
+        pending = []
+        for record in records:
+            if not isinstance(record, dict):
+                raise SourceError(
+                    f"read() returned a record of type {type(record).__name__}; records "
+                    "must be dicts",
+                    retryable=False,
+                )
+            pending.append(
+                PendingRecord(table_of(record), prepare(record), record.get(STATE_FIELD))
             )
-        pending = PendingRecord(
-            router.table_of(record), router.prepare(record), record.get(STATE_FIELD)
-        )
         with self._events_lock:
-            self.ledger.add(pending)
+            self.ledger.add_many(pending)
+        self.display.records_read(len(pending))
 
     def _handle_event(self, name: str, data: Any) -> None:
         if name == "source-state":

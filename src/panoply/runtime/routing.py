@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,42 @@ def render_template(template: str, record: Mapping[str, Any]) -> str:
     return _formatter.vformat(template, (), record)
 
 
+class _Template:
+    """A ``{field}`` template parsed once, with fast paths for the common shapes.
+
+    A template without fields renders as its text, and one that is a single plain
+    ``{field}`` as that field's text; anything else goes through `render_template`.
+    Routing renders a template per record, so this matters for load speed.
+    """
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        self.constant: str | None = None
+        self.field: str | None = None
+        try:
+            parts = list(_formatter.parse(template))
+        except ValueError:
+            parts = []  # Malformed: let render_template raise the usual error per record.
+        fields = [part for part in parts if part[1] is not None]
+        if parts and not fields:
+            self.constant = "".join(literal for literal, *_ in parts)
+        elif len(parts) == 1 and not parts[0][0] and _is_plain_field(parts[0]):
+            self.field = parts[0][1]
+
+    def render(self, record: Mapping[str, Any]) -> str:
+        if self.constant is not None:
+            return self.constant
+        if self.field is not None:
+            value = record.get(self.field)
+            return "" if value is None else str(value)
+        return render_template(self.template, record)
+
+
+def _is_plain_field(part: tuple[str, str | None, str | None, str | None]) -> bool:
+    _, field, format_spec, conversion = part
+    return field is not None and field.isidentifier() and not format_spec and conversion is None
+
+
 @dataclass(frozen=True)
 class Router:
     """The routing settings of a source, read after its constructor returned.
@@ -48,6 +85,14 @@ class Router:
     destination: str | None = None
     idpattern: str | None = None
     exclude: frozenset[str] = frozenset()
+    _destination: _Template | None = dataclasses.field(init=False, repr=False, compare=False)
+    _idpattern: _Template | None = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        destination = _Template(str(self.destination)) if self.destination else None
+        idpattern = _Template(str(self.idpattern)) if self.idpattern else None
+        object.__setattr__(self, "_destination", destination)
+        object.__setattr__(self, "_idpattern", idpattern)
 
     @classmethod
     def from_source(cls, source: Mapping[str, Any]) -> Router:
@@ -63,8 +108,8 @@ class Router:
 
     def table_of(self, record: Mapping[str, Any]) -> str:
         """Return the lower-cased table: the destination template, ``__table``, or the type."""
-        if self.destination:
-            table = render_template(str(self.destination), record)
+        if self._destination is not None:
+            table = self._destination.render(record)
         elif record.get(TABLE_FIELD):
             table = str(record[TABLE_FIELD])
         else:
@@ -76,13 +121,19 @@ class Router:
 
         The caller reads ``__state`` before, because it is dropped here.
         """
-        prepared = {
-            field: value
-            for field, value in record.items()
-            if field != STATE_FIELD and field not in self.exclude
-        }
-        if self.idpattern:
-            prepared[KEY_FIELD] = render_template(str(self.idpattern), record)
+        # dict() copies in C; the comprehension is only for sources that exclude fields.
+        if self.exclude:
+            prepared = {
+                field: value
+                for field, value in record.items()
+                if field != STATE_FIELD and field not in self.exclude
+            }
+        else:
+            prepared = dict(record)
+            prepared.pop(STATE_FIELD, None)
+
+        if self._idpattern is not None:
+            prepared[KEY_FIELD] = self._idpattern.render(record)
         return prepared
 
     def key_of(self, records: Sequence[Mapping[str, Any]]) -> str | None:

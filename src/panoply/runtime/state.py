@@ -25,7 +25,7 @@ __all__ = ["PendingRecord", "StateLedger"]
 logger = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingRecord:
     """A record routed and ready to store, waiting for its state to close."""
 
@@ -84,9 +84,14 @@ class StateLedger:
         self._has_open_state = True
 
     def add(self, pending: PendingRecord) -> None:
-        if pending.state_id is not None and pending.state_id in self._closed_ids:
-            self._warn_late(pending.state_id)
-        self._records.append(pending)
+        self.add_many([pending])
+
+    def add_many(self, pending: list[PendingRecord]) -> None:
+        if self._closed_ids:
+            state_ids = {record.state_id for record in pending}
+            for state_id in state_ids & self._closed_ids:
+                self._warn_late(state_id)
+        self._records.extend(pending)
 
     def end_of_stream(self) -> None:
         """Close the open state: every record read is now covered."""
