@@ -127,7 +127,10 @@ class Stream(DataSource):
             self._last_values[str(table)] = incval
         self._loaded = 0
         self._total = self._database.count(table, self._inckey, incval)
-        logger.info("reading %s: %d rows after %s=%r", table, self._total, self._inckey, incval)
+        if self._inckey and incval is not None:
+            logger.info("reading %s: %d rows after %s=%r", table, self._total, self._inckey, incval)
+        else:
+            logger.info("reading %s: %d rows", table, self._total)
         return self._database.select(table, self._inckey, incval, batch_size)
 
     def _start_value(self, table: TableName) -> Any:

@@ -99,9 +99,17 @@ class RichDisplay:
             transient=False,
         )
         self._task: TaskID = self._progress.add_task("", total=None, title=title, counts="")
-        self._progress.start()
+        # Started by the first update, so a secret prompted for before the source runs
+        # gets a line of its own instead of sharing one with the spinner.
+        self._started = False
+
+    def _start(self) -> None:
+        if not self._started:
+            self._started = True
+            self._progress.start()
 
     def progress(self, event: Any) -> None:
+        self._start()
         loaded, total, message = _fields(event)
         known = isinstance(loaded, int | float) and isinstance(total, int | float) and total > 0
         self._progress.update(
@@ -112,11 +120,13 @@ class RichDisplay:
         )
 
     def records_read(self, count: int) -> None:
+        self._start()
         self.read += count
         self._progress.update(self._task, counts=f"{self.read:,} records")
 
     def close(self) -> None:
-        self._progress.stop()
+        if self._started:
+            self._progress.stop()
 
 
 def _fields(event: Any) -> tuple[Any, Any, Any]:
