@@ -66,13 +66,17 @@ def launch(
     user = read_config(request.config_path) if request.config_path else {}
     user.update(request.given)
     source_type = str(user.get("type") or request.loaded.name)
+    state_file = StateFile.read(request.state_path) if request.state_path else StateFile()
+    # A --state file belongs to one source, so it names the source when nothing else
+    # does; params saved in it then apply without repeating them or --id.
     source_id = (
         request.source_id
         or str(user.get("id") or "")
+        or state_file.source_id
         or derive_source_id(source_type, user, masker)
     )
-
-    state_file = _read_state_file(request.state_path, source_id)
+    if request.state_path is not None:
+        _check_owner(request.state_path, state_file, source_id)
     checkpoint = destination.read_checkpoint(source_id)
     source = _layer_source(state_file, checkpoint, user)
     options = {"logger": _log_source_messages, **refresh_options()}
@@ -119,8 +123,10 @@ def derive_source_id(source_type: str, user: dict[str, Any], masker: SecretMaske
 
 def database_name(destination_url: str | None) -> str:
     """Return the database name a destination URL implies: the file or directory stem."""
-    path = urlparse(destination_url).path if destination_url else ""
-    stem = Path(path).stem if path else ""
+    parsed = urlparse(destination_url) if destination_url else None
+    # A relative duckdb://file.duckdb parses with the file name as the host.
+    path = parsed.netloc + parsed.path if parsed else ""
+    stem = Path(path).stem.strip(":") if path else ""
     return stem or "panoply"
 
 
@@ -138,16 +144,12 @@ def _log_source_messages(messages: tuple[Any, ...]) -> None:
     logging.getLogger("panoply.source").info("%s", " ".join(str(message) for message in messages))
 
 
-def _read_state_file(path: Path | None, source_id: str) -> StateFile:
-    if path is None:
-        return StateFile()
-    state_file = StateFile.read(path)
+def _check_owner(path: Path, state_file: StateFile, source_id: str) -> None:
     if state_file.source_id not in (None, source_id):
         raise ConfigurationError(
             f"the --state file {str(path)!r} belongs to source {state_file.source_id!r}, "
             f"not {source_id!r}; pass another --state file or --id {state_file.source_id}"
         )
-    return state_file
 
 
 def _layer_source(
@@ -201,6 +203,14 @@ class _FileKeeper:
         self.changed_secrets.update(secrets)
         if self.config_path is not None and secrets:
             update_config(self.config_path, secrets)
+        elif secrets and self.state_path is None:
+            # Secrets never go to the warehouse, so without a file they end with the run.
+            logger.warning(
+                "the source changed %s, which this run cannot keep: the warehouse never "
+                "stores secrets, so pass --state FILE (or --config FILE) to keep them for "
+                "the next run",
+                ", ".join(sorted(secrets)),
+            )
         self._write_state_file({k: v for k, v in self.source.items() if k != "state"})
 
     def _write_state_file(self, source: dict[str, Any]) -> None:

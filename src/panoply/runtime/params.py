@@ -115,8 +115,12 @@ class Param:
             parts.append("Choices: " + ", ".join(_labels(self.values)) + ".")
         if self.default is not None and not self.is_secret:
             parts.append(f"Default: {self.default}.")
-        if self.is_secret:
+        if self.type == "number":
+            parts.append("A number.")
+        if self.is_secret and self.required:
             parts.append("Secret: prompted for when missing on a terminal.")
+        elif self.is_secret:
+            parts.append("Secret: masked in logs.")
         if self.required:
             parts.append("[required]")
         return " ".join(parts)
@@ -182,6 +186,9 @@ def complete_params(
     """
     for param in params:
         _apply_default(param, source)
+        if param.type == "number" and isinstance(source.get(param.name), str):
+            # Text from a --config file; numbers given on the command line are converted.
+            source[param.name] = _parse_number(param, source[param.name])
         if param.values is not None and _is_filled(source.get(param.name)):
             source[param.name] = _choose(param, source[param.name], source, options)
         _require(param, source, interactive)

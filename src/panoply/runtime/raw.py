@@ -23,7 +23,13 @@ _CSV_SUFFIXES = (".csv", "csv")
 
 
 def is_raw(record: Any) -> bool:
-    return isinstance(record, dict) and record.get("type") == "raw" and "raw" in record
+    """Tell whether `record` is what `DataSource.raw` builds: type, tag and raw content."""
+    return (
+        isinstance(record, dict)
+        and record.get("type") == "raw"
+        and "raw" in record
+        and "tag" in record
+    )
 
 
 def parse_raw(record: dict[str, Any]) -> list[dict[str, Any]]:

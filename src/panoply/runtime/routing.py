@@ -137,7 +137,11 @@ class Router:
         return prepared
 
     def key_of(self, records: Sequence[Mapping[str, Any]]) -> str | None:
-        """Return ``"id"`` when writes of `records` are upserts, else None."""
-        if self.idpattern or (records and all(KEY_FIELD in record for record in records)):
+        """Return ``"id"`` when writes of `records` are upserts, else None.
+
+        Without an idpattern, a record's own non-null ``id`` is its key whatever
+        the other records of the commit carry; records without one are appended.
+        """
+        if self.idpattern or any(record.get(KEY_FIELD) is not None for record in records):
             return KEY_FIELD
         return None
