@@ -26,6 +26,7 @@ are escaped by JSON itself, U+FFFE and U+FFFF and lone surrogates here.
 from __future__ import annotations
 
 import base64
+import datetime
 import json
 import math
 import uuid
@@ -133,10 +134,9 @@ def _normalize(value: Any, path: tuple[Any, ...], key_escapes: dict[bytes, bytes
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
-        return {
-            _normalize_key(key, path, key_escapes): _normalize(item, (*path, key), key_escapes)
-            for key, item in value.items()
-        }
+        return _normalize_mapping(value, path, key_escapes)
+    if isinstance(value, datetime.time) and value.tzinfo is not None:
+        return value.isoformat()  # orjson rejects times with an offset
     if isinstance(value, (list, tuple, set, frozenset)):
         items = _encode_extra(value) if isinstance(value, (set, frozenset)) else value
         return [_normalize(item, (*path, index), key_escapes) for index, item in enumerate(items)]
@@ -148,7 +148,22 @@ def _normalize(value: Any, path: tuple[Any, ...], key_escapes: dict[bytes, bytes
     return value
 
 
-def _normalize_key(key: Any, path: tuple[Any, ...], key_escapes: dict[bytes, bytes]) -> Any:
+def _normalize_mapping(
+    value: Mapping[Any, Any], path: tuple[Any, ...], key_escapes: dict[bytes, bytes]
+) -> dict[str, Any]:
+    normalized: dict[str, Any] = {}
+    for key, item in value.items():
+        text = _normalize_key(key, path, key_escapes)
+        if text in normalized:
+            raise RecordError(
+                f"record keys at {_format_path(path) or 'the top level'} collide: {key!r} "
+                f"becomes the JSON key {text!r}, which another key already is; rename one"
+            )
+        normalized[text] = _normalize(item, (*path, key), key_escapes)
+    return normalized
+
+
+def _normalize_key(key: Any, path: tuple[Any, ...], key_escapes: dict[bytes, bytes]) -> str:
     if isinstance(key, str):
         try:
             key.encode("utf-8")
@@ -158,13 +173,14 @@ def _normalize_key(key: Any, path: tuple[Any, ...], key_escapes: dict[bytes, byt
             return placeholder
         return key
     try:
-        orjson.dumps({key: None}, option=_SLOW_PATH_OPTIONS)
+        encoded = orjson.dumps({key: None}, option=_SLOW_PATH_OPTIONS)
     except TypeError:
         raise RecordError(
             f"record key {key!r} at {_format_path(path) or 'the top level'} has type "
             f"{type(key).__name__}, which cannot be a JSON object key; use a str key"
         ) from None
-    return key
+    [text] = orjson.loads(encoded)
+    return str(text)
 
 
 def _normalize_text(text: str) -> Any:

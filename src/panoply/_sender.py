@@ -72,11 +72,15 @@ class ClientStats:
     queued: int = 0
 
 
-@dataclass
+@dataclass(eq=False)
 class _Message:
+    """One SQS message in flight; `first` is the write sequence number of its first record."""
+
     body: bytes
     records: int
     size: int
+    first: int
+    settled: bool = False
 
 
 class Sender:
@@ -106,7 +110,9 @@ class Sender:
         self._pending_bytes = 0  # bytes in `_lines`, one newline per line included
         self._held_bytes = 0  # `_pending_bytes` plus the bytes of records in flight
         self._oldest_at = 0.0
-        self._in_flight = 0
+        self._in_flight = 0  # records of the unsettled messages
+        self._taken = 0  # records ever taken out of `_lines`, in write order
+        self._unsettled: set[_Message] = set()
         self._flush_requests = 0
         self._closing = False
         self._abandon = threading.Event()
@@ -182,17 +188,24 @@ class Sender:
         failed or were dropped since the previous flush returned.
         """
         with self._changed:
+            if self._closing:
+                return 0  # close() already reported what it could not deliver
+            target = self._written
             self._flush_requests += 1
             self._changed.notify_all()
             try:
-                self._changed.wait_for(self._is_drained, timeout)
+                self._changed.wait_for(lambda: self._unsettled_before(target) == 0, timeout)
             finally:
                 self._flush_requests -= 1
-            return self._take_undelivered()
+            undelivered = self._unsettled_before(target) + self._unreported
+            self._unreported = 0
+            return undelivered
 
     def close(self, timeout: float | None) -> int:
         """Send what is queued, stop the workers and return the records not acknowledged."""
         with self._changed:
+            if self._closing:
+                return 0
             self._closing = True
             self._changed.notify_all()
             workers = [w for w in self._workers if w is not threading.current_thread()]
@@ -215,8 +228,14 @@ class Sender:
                 **self._counts, written=self._written, queued=len(self._lines) + self._in_flight
             )
 
-    def _is_drained(self) -> bool:
-        return not self._lines and self._in_flight == 0
+    def _unsettled_before(self, sequence: int) -> int:
+        """Count the records written before `sequence` that are neither sent nor failed."""
+        queued = max(0, sequence - self._taken)
+        in_flight = sum(
+            max(0, min(message.first + message.records, sequence) - message.first)
+            for message in self._unsettled
+        )
+        return queued + in_flight
 
     def _take_undelivered(self) -> int:
         undelivered = len(self._lines) + self._in_flight + self._unreported
@@ -243,7 +262,16 @@ class Sender:
             messages = self._next_batch()
             if messages is None:
                 return
-            self._deliver(messages)
+            try:
+                self._deliver(messages)
+            except Exception as error:
+                # A bug or an answer no branch expected must not stop the worker and
+                # strand its records: they are reported like any other failure.
+                logger.exception("the sender failed unexpectedly")
+                failure = DeliveryError(
+                    f"the sender failed unexpectedly: {error!r}", code="InternalError"
+                )
+                self._give_up([m for m in messages if not m.settled], failure, 0)
 
     def _next_batch(self) -> list[_Message] | None:
         """Wait until a batch is due, then take its lines; None once closed and empty."""
@@ -284,8 +312,10 @@ class Sender:
             self._pending_bytes -= used
             size = used - 1 + settings.attributes_bytes
             batch_budget -= size
-            messages.append(_Message(b"\n".join(lines), len(lines), size))
+            messages.append(_Message(b"\n".join(lines), len(lines), size, self._taken))
+            self._taken += len(lines)
 
+        self._unsettled.update(messages)
         self._in_flight += sum(message.records for message in messages)
         self._batch_trigger = settings.max_batch_bytes
         if self._lines:
@@ -361,14 +391,14 @@ class Sender:
         records = sum(message.records for message in messages)
         size = sum(message.size for message in messages)
         logger.debug("sent %d records in %d messages (%d bytes)", records, len(messages), size)
-        self._settle(messages, "sent", records)
+        self._settle(messages, "sent")
         self._count("bytes_sent", size)
         self._events.fire("flush", {"records": records, "messages": len(messages), "bytes": size})
 
     def _give_up(self, messages: list[_Message], error: DeliveryError, attempts: int) -> None:
         records = sum(message.records for message in messages)
         logger.error("gave up on %d records after %d attempts: %s", records, attempts, error)
-        self._settle(messages, "failed", records)
+        self._settle(messages, "failed")
         with self._changed:
             self._unreported += records
         self._events.fire(
@@ -376,12 +406,16 @@ class Sender:
             {"error": error, "message": str(error), "code": error.code, "records": records},
         )
 
-    def _settle(self, messages: list[_Message], outcome: str, records: int) -> None:
-        released = sum(message.size - self._settings.attributes_bytes + 1 for message in messages)
+    def _settle(self, messages: list[_Message], outcome: str) -> None:
         with self._changed:
-            self._counts[outcome] += records
-            self._in_flight -= records
-            self._held_bytes -= released
+            for message in messages:
+                if message.settled:
+                    continue
+                message.settled = True
+                self._unsettled.discard(message)
+                self._counts[outcome] += message.records
+                self._in_flight -= message.records
+                self._held_bytes -= message.size - self._settings.attributes_bytes + 1
             self._changed.notify_all()
 
     def _count(self, name: str, amount: int) -> None:
@@ -438,4 +472,6 @@ def _reset_in_child() -> None:
     global _hooks_lock
     _hooks_lock = threading.Lock()
     for sender in list(_senders):
+        closed = sender._closing
         sender._reset_state()
+        sender._closing = closed

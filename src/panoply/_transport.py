@@ -6,8 +6,10 @@ without patching the sender; the real one posts unsigned Query requests with url
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Protocol
+from xml.etree import ElementTree
 
 import urllib3
 
@@ -63,7 +65,7 @@ class HttpTransport:
             ) from None
 
         if response.status == 200:
-            return parse_batch_response(response.data, len(bodies))
+            return self._read_batch_result(response.data, len(bodies))
 
         failure = parse_error_response(response.status, response.data)
         raise DeliveryError(
@@ -75,6 +77,26 @@ class HttpTransport:
             status=failure.status,
             retryable=failure.retryable,
         )
+
+    def _read_batch_result(self, body: bytes, entry_count: int) -> BatchResult:
+        try:
+            result = parse_batch_response(body, entry_count)
+        except ElementTree.ParseError:
+            # A proxy or captive portal can answer 200 with a page of its own.
+            snippet = body[:120].decode("utf-8", "replace").strip() or "an empty body"
+            raise DeliveryError(
+                self._mask(
+                    f"{self._url} answered HTTP 200 with a body that is not an SQS "
+                    f"response: {snippet!r}"
+                ),
+                code="InvalidResponse",
+                status=200,
+            ) from None
+        failed = tuple(
+            dataclasses.replace(failure, message=self._mask(failure.message))
+            for failure in result.failed
+        )
+        return BatchResult(result.succeeded, failed)
 
     def close(self) -> None:
         self._pool.clear()

@@ -58,5 +58,6 @@ class EventEmitter:
     def _call(self, name: str, handler: Handler, arguments: tuple[Any, ...]) -> None:
         try:
             handler(*arguments)
-        except Exception:
+        except (Exception, SystemExit):
+            # SystemExit too: in a worker thread it would silently end the thread.
             logger.exception("handler %r of event %r raised; it was skipped", handler, name)

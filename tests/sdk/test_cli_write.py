@@ -126,3 +126,27 @@ def test_big_integers_stay_exact(moto_queue: PanoplyQueue) -> None:
     assert "1 record sent" in result.stderr
     [(record, _)] = moto_queue.receive_all(1)
     assert record == {"big": 12345678901234567890123, "n": 1.5, "__table": "big"}
+
+
+def test_csv_problems_reported(moto_queue: PanoplyQueue, tmp_path: Path) -> None:
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("id,id,name\n1,2,a\n")
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"name\nok\n\xff\xfe bad\n")
+
+    result = run_write(moto_queue, "t", "--csv", str(repeated), str(broken))
+
+    assert result.returncode == 1
+    assert f"rejected {repeated}:1: the header repeats the column 'id'" in result.stderr
+    assert f"rejected {broken}:3: the line is not valid UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
+    records = [record for record, _ in moto_queue.receive_all(1)]
+    assert records == [{"name": "ok", "__table": "t"}]
+
+
+def test_escaped_surrogate_line_accepted(moto_queue: PanoplyQueue) -> None:
+    result = run_write(moto_queue, "s", stdin='{"text": "a\\ud800b"}\n')
+
+    assert result.returncode == 0, result.stderr
+    [(record, _)] = moto_queue.receive_all(1)
+    assert record == {"text": "a\ud800b", "__table": "s"}

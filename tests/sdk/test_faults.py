@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -208,3 +209,93 @@ def test_raising_handler_keeps_sender_alive(
     assert len(server.records()) == 6
     assert "handler bug" in caplog.text
     sdk.close()
+
+
+@pytest.mark.parametrize("body", [b"<html>proxy login</html", b""], ids=["html", "empty"])
+def test_unreadable_answer_retried(server: FaultServer, body: bytes) -> None:
+    server.faults.extend([Fault(body=body)] * 4)
+    sdk = make_sdk(server)
+    events = EventLog(sdk)
+
+    write_numbered(sdk, 30)
+
+    assert sdk.flush(timeout=20) == 0
+    assert numbers(server) == list(range(30))
+    assert server.requests == 5
+    assert sdk.stats.retried == 120
+    assert events.named("error") == []
+    write_numbered(sdk, 5)
+    assert sdk.flush(timeout=10) == 0
+    sdk.close()
+
+
+def test_entry_error_masks_secret(server: FaultServer, caplog: pytest.LogCaptureFixture) -> None:
+    credentials = make_credentials("123456789012")
+    server.faults.append(
+        Fault(
+            fail_entries=(0,),
+            sender_fault=True,
+            entry_message=f"bad secret={credentials.apisecret}",
+        )
+    )
+    sdk = SDK(credentials.apikey, credentials.apisecret, endpoint_url=server.url)
+    events = EventLog(sdk)
+
+    with caplog.at_level(logging.DEBUG, logger="panoply"):
+        write_numbered(sdk, 1)
+        assert sdk.flush(timeout=10) == 1
+
+    [error] = events.named("error")
+    assert "bad secret=***" in error["message"]
+    assert credentials.apisecret not in repr(events.events)
+    assert credentials.apisecret not in caplog.text
+    sdk.close()
+
+
+def test_handler_system_exit_is_skipped(server: FaultServer) -> None:
+    sdk = make_sdk(server)
+
+    def exits(payload: dict[str, Any]) -> None:
+        raise SystemExit(1)
+
+    sdk.on("send", exits)
+    write_numbered(sdk, 3)
+
+    assert sdk.flush(timeout=10) == 0
+    assert len(server.records()) == 3
+    sdk.close()
+
+
+def test_flush_ignores_later_writes(server: FaultServer) -> None:
+    sdk = make_sdk(server)
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        n = 1000
+        while not stop.is_set():
+            sdk.write("faults", {"n": n})
+            n += 1
+
+    write_numbered(sdk, 200)
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        assert sdk.flush(timeout=20) == 0
+    finally:
+        stop.set()
+        writer.join()
+
+    assert set(range(200)) <= set(numbers(server))
+    assert sdk.close(timeout=20) == 0
+
+
+def test_second_close_returns_at_once(server: FaultServer) -> None:
+    server.faults.append(Fault(delay=3.0, reset=True))
+    sdk = make_sdk(server, request_timeout=10, max_connections=1)
+    write_numbered(sdk, 5)
+
+    assert sdk.close(timeout=0.5) == 5
+    started = time.monotonic()
+    assert sdk.close(timeout=5) == 0
+    assert sdk.flush(timeout=5) == 0
+    assert time.monotonic() - started < 1.0

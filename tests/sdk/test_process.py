@@ -64,3 +64,31 @@ def test_fork_child_sends_only_its_own(moto_queue: PanoplyQueue) -> None:
     pairs = sorted((record["who"], record["n"]) for record, _ in received)
     assert pairs == sorted([("parent", n) for n in range(100)] + [("child", n) for n in range(50)])
     assert moto_queue.receive_all(1, timeout=1) == []
+
+
+def test_closed_client_stays_closed_in_child(moto_queue: PanoplyQueue) -> None:
+    result = run_script(
+        """
+        import os, sys
+        import panoply
+        from panoply.errors import ClientClosedError
+        sdk = panoply.SDK({apikey!r}, {apisecret!r}, endpoint_url={endpoint!r})
+        sdk.write("closed", {{"n": 1}})
+        sdk.close(timeout=30)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                sdk.write("closed", {{"n": 2}})
+            except ClientClosedError:
+                os._exit(0)
+            os._exit(3)
+        _, status = os.waitpid(pid, 0)
+        print(os.waitstatus_to_exitcode(status))
+        """,
+        moto_queue,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "0"
+    assert [record["n"] for record, _ in moto_queue.receive_all(1)] == [1]
+    assert moto_queue.receive_all(1, timeout=1) == []

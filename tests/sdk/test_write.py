@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import logging
 from typing import Any
 
@@ -241,3 +242,19 @@ def test_full_buffer_drops_and_counts(
     assert len(warnings) == 1
     assert "max_buffer_bytes" in warnings[0].getMessage()
     sdk.close()
+
+
+def test_colliding_keys_rejected() -> None:
+    sdk = SDK("acme/k3y", SECRET)
+    with pytest.raises(RecordError, match="collide: '1' becomes the JSON key '1'"):
+        sdk.write("t", {1: "int", "1": "str"})
+    assert sdk.stats.written == 0
+
+
+def test_key_and_time_mapping() -> None:
+    from panoply._encoding import encode_record
+
+    record = {None: "n", 7: "i", "t": datetime.time(1, 2, tzinfo=datetime.timezone.utc)}
+    assert encode_record("t", record) == (
+        b'{"null":"n","7":"i","t":"01:02:00+00:00","__table":"t"}'
+    )

@@ -35,6 +35,8 @@ class Fault:
         sender_fault: the SenderFault flag of those failed entries.
         delay: seconds to wait before answering.
         reset: close the connection with a TCP reset instead of answering.
+        body: answer HTTP 200 with these bytes instead of accepting.
+        entry_message: the Message text of failed entries.
     """
 
     status: int = 200
@@ -43,6 +45,8 @@ class Fault:
     sender_fault: bool = False
     delay: float = 0.0
     reset: bool = False
+    body: bytes | None = None
+    entry_message: str = "scripted failure"
 
 
 @dataclass
@@ -95,6 +99,9 @@ def _handler_for(server_state: FaultServer) -> type[BaseHTTPRequestHandler]:
             if fault.status != 200:
                 self._answer(fault.status, _error_xml(fault.code, fault.status))
                 return
+            if fault.body is not None:
+                self._answer(200, fault.body)
+                return
             self._answer(200, self._accept(form, fault))
 
         def _accept(self, form: dict[str, list[str]], fault: Fault) -> bytes:
@@ -107,7 +114,7 @@ def _handler_for(server_state: FaultServer) -> type[BaseHTTPRequestHandler]:
                     flag = "true" if fault.sender_fault else "false"
                     results.append(
                         f"<BatchResultErrorEntry><Id>{entry_id}</Id><SenderFault>{flag}"
-                        "</SenderFault><Code>InternalError</Code><Message>scripted failure"
+                        f"</SenderFault><Code>InternalError</Code><Message>{fault.entry_message}"
                         "</Message></BatchResultErrorEntry>"
                     )
                 else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,9 +57,43 @@ def _read_json_lines(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
         yield InputRecord(where, value)
 
 
+class _InvalidText(Exception):
+    def __init__(self, line_number: int, error: UnicodeDecodeError) -> None:
+        super().__init__(error.reason)
+        self.line_number = line_number
+
+
+def _decoded_lines(stream: IO[bytes]) -> Iterator[str]:
+    # Line by line, so the rows before a bad byte are still read and sent.
+    for number, raw in enumerate(stream, start=1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise _InvalidText(number, error) from None
+
+
 def _read_csv(stream: IO[bytes], name: str) -> Iterator[InputRecord]:
-    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-    reader = csv.DictReader(text)
+    reader = csv.DictReader(_decoded_lines(stream))
+    try:
+        yield from _csv_rows(reader, name)
+    except _InvalidText as error:
+        yield InputRecord(
+            f"{name}:{error.line_number}",
+            error=f"the line is not valid UTF-8 ({error}); the rest of the file was skipped",
+        )
+
+
+def _csv_rows(reader: csv.DictReader[str], name: str) -> Iterator[InputRecord]:
+    header = reader.fieldnames or []
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        yield InputRecord(
+            f"{name}:1",
+            error=f"the header repeats the column {', '.join(map(repr, repeated))}, so its "
+            "values would overwrite each other; rename the columns. The file was skipped",
+        )
+        return
+
     for row in reader:
         where = f"{name}:{reader.line_num}"
         if None in row:
