@@ -8,17 +8,15 @@ outcomes. HTTP requests and event handlers run without it.
 
 from __future__ import annotations
 
-import atexit
 import logging
-import os
 import threading
 import time
-import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from panoply import _process_hooks
 from panoply._ratelimit import RateLimitedLog
 from panoply._retry import RetryPolicy
 from panoply._transport import Transport
@@ -99,7 +97,7 @@ class Sender:
         self._warn_overflow = RateLimitedLog(logger, logging.WARNING)
         self._warn_retry = RateLimitedLog(logger, logging.WARNING)
         self._reset_state()
-        _track(self)
+        _process_hooks.track(self)
 
     def _reset_state(self) -> None:
         # `put` takes `_lock` directly: it is the condition's own lock, and entering
@@ -222,6 +220,28 @@ class Sender:
             self._transport.close()
         return undelivered
 
+    def close_at_exit(self) -> None:
+        """Close with `exit_timeout`, logging what could not be delivered."""
+        timeout = self._settings.exit_timeout
+        undelivered = self.close(timeout)
+        if undelivered:
+            logger.error(
+                "%d records were not delivered before the interpreter exited; raise "
+                "exit_timeout (now %s s) or call flush() before exiting",
+                undelivered,
+                timeout,
+            )
+
+    def reset_after_fork(self) -> None:
+        """Start over empty in a forked child; a closed sender stays closed.
+
+        The parent's queued records stay the parent's to send, and locks held by
+        parent threads at fork time would never be released here.
+        """
+        closed = self._closing
+        self._reset_state()
+        self._closing = closed
+
     def stats(self) -> ClientStats:
         with self._changed:
             return ClientStats(
@@ -247,7 +267,7 @@ class Sender:
     def _start(self) -> None:
         """Start the workers: each sends one request at a time, so a second one keeps the
         server busy while the first builds its next request."""
-        _register_process_hooks()
+        _process_hooks.register()
         self._transport = self._transport_factory()
         for number in range(self._settings.max_connections):
             worker = threading.Thread(
@@ -429,49 +449,3 @@ def _entry_error(failure: EntryFailure) -> DeliveryError:
         code=failure.code,
         retryable=failure.retryable,
     )
-
-
-# Process-wide hooks, registered when the first sender thread starts (never at import).
-
-_senders: weakref.WeakSet[Sender] = weakref.WeakSet()
-_hooks_registered = False
-_hooks_lock = threading.Lock()
-
-
-def _track(sender: Sender) -> None:
-    with _hooks_lock:
-        _senders.add(sender)
-
-
-def _register_process_hooks() -> None:
-    global _hooks_registered
-    with _hooks_lock:
-        if _hooks_registered:
-            return
-        _hooks_registered = True
-    atexit.register(_flush_at_exit)
-    if hasattr(os, "register_at_fork"):
-        os.register_at_fork(after_in_child=_reset_in_child)
-
-
-def _flush_at_exit() -> None:
-    for sender in list(_senders):
-        undelivered = sender.close(sender._settings.exit_timeout)
-        if undelivered:
-            logger.error(
-                "%d records were not delivered before the interpreter exited; raise "
-                "exit_timeout (now %s s) or call flush() before exiting",
-                undelivered,
-                sender._settings.exit_timeout,
-            )
-
-
-def _reset_in_child() -> None:
-    # The child starts empty: the parent's queued records stay the parent's to send,
-    # and locks held by parent threads at fork time would never be released here.
-    global _hooks_lock
-    _hooks_lock = threading.Lock()
-    for sender in list(_senders):
-        closed = sender._closing
-        sender._reset_state()
-        sender._closing = closed
