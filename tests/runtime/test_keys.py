@@ -47,3 +47,12 @@ def test_own_id_upserts_beside_unkeyed(
         (None, "null id"),
         (None, "null id"),
     ]
+
+
+def test_single_field_pattern_keeps_type() -> None:
+    from panoply.runtime.routing import Router
+
+    router = Router("t", idpattern="{ID}")
+    assert router.prepare({"ID": 7, "v": 1}) == {"ID": 7, "v": 1, "id": 7}
+    assert router.prepare({"v": 1}) == {"v": 1, "id": ""}
+    assert Router("t", idpattern="{a}#{b}").prepare({"a": 1}) == {"a": 1, "id": "1#"}

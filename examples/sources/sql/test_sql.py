@@ -504,3 +504,38 @@ class TestPanoplyRun:
         assert query(
             database, f'SELECT {columns} FROM sql_omdb WHERE "ID" > {MAX_ID} ORDER BY "ID"'
         ) == [tuple(new_movie_record(movie)[column] for column in loaded) for movie in NEW_MOVIES]
+
+
+@pytest.mark.postgres
+def test_postgres_runs_into_duckdb(postgres_dsn: str, postgres_movies: str, tmp_path: Path) -> None:
+    table = f"{postgres_movies}.omdb"
+    arguments = ["run", source_dir("sql"), "--url", postgres_dsn, "--tables", table]
+    arguments += ["--inckey", "ID", "--to", "duckdb://warehouse.duckdb"]
+    database = tmp_path / "warehouse.duckdb"
+
+    first = run_panoply(*arguments, cwd=str(tmp_path))
+    assert first.returncode == 0, first.stderr
+    assert query(database, 'SELECT count(*), count(DISTINCT "ID") FROM sql_omdb') == [
+        (OMDB_ROWS, OMDB_ROWS)
+    ]
+    assert query(database, 'SELECT "Title" FROM sql_omdb WHERE "ID" = 12018') == [
+        (EIGHT_AND_A_HALF["Title"],)
+    ]
+
+    with (
+        psycopg.connect(postgres_dsn, autocommit=True) as connection,
+        connection.cursor() as cursor,
+    ):
+        cursor.executemany(
+            f'INSERT INTO {table} ("ID", "imdbID", "Title", "Year", "Rating", "Runtime", '
+            '"Genre", "Released") VALUES (%s, %s, %s, %s, %s, %s, %s, %s)',
+            NEW_MOVIES,
+        )
+    second = run_panoply(*arguments, cwd=str(tmp_path))
+    assert second.returncode == 0, second.stderr
+    assert query(database, 'SELECT count(*), count(DISTINCT "ID") FROM sql_omdb') == [
+        (OMDB_ROWS + 3, OMDB_ROWS + 3)
+    ]
+    assert query(database, f'SELECT "ID" FROM sql_omdb WHERE "ID" > {MAX_ID} ORDER BY 1') == [
+        (movie[0],) for movie in NEW_MOVIES
+    ]

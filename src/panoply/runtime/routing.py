@@ -64,6 +64,17 @@ class _Template:
             return "" if value is None else str(value)
         return render_template(self.template, record)
 
+    def render_key(self, record: Mapping[str, Any]) -> Any:
+        """Render like `render`, but a single ``{field}`` keeps the field's own value.
+
+        So ``{ID}`` over integer ids gives integer keys, and an ``id`` column that
+        DuckDB folds together with ``ID`` keeps one type. A missing field is still "".
+        """
+        if self.field is not None:
+            value = record.get(self.field)
+            return "" if value is None else value
+        return self.render(record)
+
 
 def _is_plain_field(part: tuple[str, str | None, str | None, str | None]) -> bool:
     _, field, format_spec, conversion = part
@@ -133,7 +144,7 @@ class Router:
             prepared.pop(STATE_FIELD, None)
 
         if self._idpattern is not None:
-            prepared[KEY_FIELD] = self._idpattern.render(record)
+            prepared[KEY_FIELD] = self._idpattern.render_key(record)
         return prepared
 
     def key_of(self, records: Sequence[Mapping[str, Any]]) -> str | None:
