@@ -1,15 +1,18 @@
 """JSON parsing that keeps integers of any size exact.
 
 orjson parses integers beyond the 64-bit range as floats, so 12345678901234567890123
-would silently become 1.2345678901234568e+22. Text with a run of 19 or more digits
-(every such integer has one) is parsed by the standard library instead, which keeps
-integers exact; everything else takes orjson's faster path. Text orjson rejects gets a
+would silently become 1.2345678901234568e+22, and every parser that reads numbers
+as floats rounds 1.0000000000000001 to 1.0 and turns 1e400 into infinity. Text that
+may hold such a number is parsed by the standard library instead, with integers
+exact and other numbers as `decimal.Decimal`, which the client encodes with exactly
+its digits; everything else takes orjson's faster path. Text orjson rejects gets a
 second try with the standard library too, which accepts escaped lone surrogates
 (``"\ud800"``, as `SDK.write` produces them) but, like orjson, not NaN or Infinity.
 """
 
 from __future__ import annotations
 
+import decimal
 import json
 import re
 from typing import Any
@@ -20,14 +23,16 @@ __all__ = ["JSONDecodeError", "loads"]
 
 JSONDecodeError = (orjson.JSONDecodeError, json.JSONDecodeError, UnicodeDecodeError)
 
-_LONG_DIGIT_RUN = re.compile(rb"\d{19}")
+# 16 digits in a row, or a 3-digit exponent: a number that a float may not hold
+# exactly (every integer beyond 64 bits has such a run too).
+_INEXACT_NUMBER = re.compile(rb"\d{16}|[eE][+-]?\d{3}")
 
 
 def loads(data: bytes | str) -> Any:
     """Parse one JSON document; raises one of `JSONDecodeError` on invalid input."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if _LONG_DIGIT_RUN.search(raw):
-        return json.loads(raw, parse_constant=_reject_constant)
+    if _INEXACT_NUMBER.search(raw):
+        return json.loads(raw, parse_float=decimal.Decimal, parse_constant=_reject_constant)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError:

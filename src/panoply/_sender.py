@@ -362,7 +362,7 @@ class Sender:
             records = sum(message.records for message in messages)
             self._count("retried", records)
             self._warn_retry(
-                "sending %d records failed (%s), retrying in %.1f s; delivery_timeout=%s s bounds "
+                "sending %d records failed (%s), retrying in %.2f s; delivery_timeout=%s s bounds "
                 "the retries",
                 records,
                 error,
@@ -417,7 +417,14 @@ class Sender:
 
     def _give_up(self, messages: list[_Message], error: DeliveryError, attempts: int) -> None:
         records = sum(message.records for message in messages)
-        logger.error("gave up on %d records after %d attempts: %s", records, attempts, error)
+        logger.error(
+            "gave up on %d %s after %d %s: %s",
+            records,
+            "record" if records == 1 else "records",
+            attempts,
+            "attempt" if attempts == 1 else "attempts",
+            error,
+        )
         self._settle(messages, "failed")
         with self._changed:
             self._unreported += records

@@ -274,6 +274,8 @@ def parse_batch_response(body: bytes, entry_count: int) -> BatchResult:
     # The answer comes from the configured SQS endpoint; CPython's expat (2.4.1 and
     # later) rejects entity-expansion attacks, so the stdlib parser is enough here.
     root = ElementTree.fromstring(body)  # noqa: S314
+    if _local_name(root.tag) != "SendMessageBatchResponse":
+        raise ElementTree.ParseError(f"the root element is {_local_name(root.tag)!r}")
     succeeded: set[int] = set()
     failed: dict[int, EntryFailure] = {}
     for element in root.iter():

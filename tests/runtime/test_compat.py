@@ -134,6 +134,7 @@ def test_legacy_source_non_retryable_error(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert result.stderr.count("bad API key") == 1
+    assert "run the same command again to resume" in result.stderr
     assert "Traceback" not in result.stderr
     assert "wrong-key-value" not in result.stdout + result.stderr
 

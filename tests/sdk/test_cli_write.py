@@ -112,7 +112,7 @@ def test_wrong_key_explains_failure(moto_queue: PanoplyQueue, tmp_path: Path) ->
     )
 
     assert result.returncode == 1
-    assert "ERROR: gave up on 1 records after 1 attempts" in result.stderr
+    assert "ERROR: gave up on 1 record after 1 attempt" in result.stderr
     assert "NonExistentQueue" in result.stderr
     assert "check the API key and secret" in result.stderr
     assert "0 records sent, 1 not delivered, 0 rejected" in result.stderr
@@ -150,3 +150,23 @@ def test_escaped_surrogate_line_accepted(moto_queue: PanoplyQueue) -> None:
     assert result.returncode == 0, result.stderr
     [(record, _)] = moto_queue.receive_all(1)
     assert record == {"text": "a\ud800b", "__table": "s"}
+
+
+def test_exact_numbers_pass_through(moto_queue: PanoplyQueue) -> None:
+    line = '{"f": 1.0000000000000001, "big": 1e400, "e": 12345678901234567890123e-3}\n'
+    result = run_write(moto_queue, "n", stdin=line)
+
+    assert result.returncode == 0, result.stderr
+    [message] = moto_queue.sqs.receive_message(
+        QueueUrl=moto_queue.queue_url, MessageAttributeNames=["All"]
+    )["Messages"]
+    assert message["Body"] == (
+        '{"f":1.0000000000000001,"big":1E+400,"e":12345678901234567890.123,"__table":"n"}'
+    )
+
+
+def test_empty_table_usage_error(moto_queue: PanoplyQueue) -> None:
+    result = run_write(moto_queue, "", stdin='{"n": 1}\n')
+
+    assert result.returncode == 2
+    assert "TABLE must not be empty" in result.stderr

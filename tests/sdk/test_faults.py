@@ -211,7 +211,11 @@ def test_raising_handler_keeps_sender_alive(
     sdk.close()
 
 
-@pytest.mark.parametrize("body", [b"<html>proxy login</html", b""], ids=["html", "empty"])
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>proxy login</html", b"", b"<html><body>proxy login</body></html>"],
+    ids=["broken-html", "empty", "well-formed-html"],
+)
 def test_unreadable_answer_retried(server: FaultServer, body: bytes) -> None:
     server.faults.extend([Fault(body=body)] * 4)
     sdk = make_sdk(server)

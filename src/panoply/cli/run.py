@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 
 from panoply._retry import RetryPolicy
-from panoply.errors import ConfigurationError, PanoplyException
+from panoply.errors import ConfigurationError, PanoplyException, SourceError
 from panoply.runtime.display import open_display
 from panoply.runtime.launch import RunRequest, launch
 from panoply.runtime.loader import LoadedSource, load_source
@@ -175,7 +175,14 @@ def _run(
             # The log file and --verbose get the traceback; the terminal gets click's
             # one "Error:" line instead of the same message twice.
             logger.error("%s", error, exc_info=True, extra={_FINAL_ERROR: True})
-            raise click.ClickException(masker.mask(str(error))) from error
+            message = masker.mask(str(error))
+            if isinstance(error, SourceError):
+                message += (
+                    "\nRecords up to the last committed state are stored; run the same "
+                    "command again to resume from there (give secret params again: they "
+                    "are never stored)."
+                )
+            raise click.ClickException(message) from error
     _print_summary(summary)
 
 

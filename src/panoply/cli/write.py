@@ -85,9 +85,12 @@ def write_command(
         raise click.UsageError(
             "missing the Panoply API secret: set PANOPLY_API_SECRET or pass --apisecret"
         )
+    if not table.strip():
+        raise click.UsageError("TABLE must not be empty; name the Panoply table to write to")
     _show_client_log()
     try:
-        sdk = SDK(apikey, apisecret, endpoint_url=endpoint_url)
+        # --timeout bounds the whole wait at the end, so retries need not outlast it.
+        sdk = SDK(apikey, apisecret, endpoint_url=endpoint_url, delivery_timeout=max(timeout, 1.0))
     except PanoplyException as error:
         raise click.UsageError(str(error)) from None
 

@@ -98,7 +98,9 @@ class RichDisplay:
             console=console,
             transient=False,
         )
-        self._task: TaskID = self._progress.add_task("", total=None, title=title, counts="")
+        self._task: TaskID = self._progress.add_task(
+            "", total=None, title=title, counts="", start=False
+        )
         # Started by the first update, so a secret prompted for before the source runs
         # gets a line of its own instead of sharing one with the spinner.
         self._started = False
@@ -107,6 +109,7 @@ class RichDisplay:
         if not self._started:
             self._started = True
             self._progress.start()
+            self._progress.start_task(self._task)
 
     def progress(self, event: Any) -> None:
         self._start()
