@@ -63,31 +63,27 @@ def install_legacy_source(root: Path) -> None:
     (package / "__init__.py").write_text(textwrap.dedent(LEGACY_SOURCE), encoding="utf-8")
 
 
-def test_legacy_source_runs_unchanged(tmp_path: Path) -> None:
+def run_legacy(tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run `panoply run panoply.legacysource ARGUMENTS` in a subprocess that finds it."""
     install_legacy_source(tmp_path / "site")
-    warehouse = tmp_path / "warehouse.duckdb"
     env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    command = [sys.executable, "-m", "panoply.cli", "run", "panoply.legacysource", *arguments]
+    return subprocess.run(
+        command, capture_output=True, text=True, env=env, timeout=120, check=False, cwd=tmp_path
+    )
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "panoply.cli",
-            "run",
-            "panoply.legacysource",
-            "--count",
-            "25",
-            "--apiKey",
-            "s3cret-api-key",
-            "--to",
-            f"duckdb://{warehouse}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
+
+def test_legacy_source_runs_unchanged(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    result = run_legacy(
+        tmp_path,
+        "--count",
+        "25",
+        "--apiKey",
+        "s3cret-api-key",
+        "--to",
+        f"duckdb://{warehouse}",
     )
 
     assert result.returncode == 0, result.stderr
@@ -107,29 +103,15 @@ def test_legacy_source_runs_unchanged(tmp_path: Path) -> None:
 
 
 def test_legacy_source_non_retryable_error(tmp_path: Path) -> None:
-    install_legacy_source(tmp_path / "site")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "panoply.cli",
-            "run",
-            "panoply.legacysource",
-            "--count",
-            "5",
-            "--apiKey",
-            "wrong-key-value",
-            "--to",
-            f"jsonl://{tmp_path / 'out'}",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
+    result = run_legacy(
+        tmp_path,
+        "--count",
+        "5",
+        "--apiKey",
+        "wrong-key-value",
+        "--to",
+        f"jsonl://{tmp_path / 'out'}",
     )
 
     assert result.returncode == 1
@@ -140,33 +122,19 @@ def test_legacy_source_non_retryable_error(tmp_path: Path) -> None:
 
 
 def test_verbose_shows_traceback(tmp_path: Path) -> None:
-    install_legacy_source(tmp_path / "site")
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
     log_file = tmp_path / "run.log"
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "panoply.cli",
-            "run",
-            "panoply.legacysource",
-            "--count",
-            "5",
-            "--apiKey",
-            "wrong-key-value",
-            "--to",
-            f"jsonl://{tmp_path / 'out'}",
-            "--verbose",
-            "--log-file",
-            str(log_file),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-        cwd=tmp_path,
+    result = run_legacy(
+        tmp_path,
+        "--count",
+        "5",
+        "--apiKey",
+        "wrong-key-value",
+        "--to",
+        f"jsonl://{tmp_path / 'out'}",
+        "--verbose",
+        "--log-file",
+        str(log_file),
     )
 
     assert result.returncode == 1

@@ -12,15 +12,10 @@ from tests.support.queues import PanoplyQueue
 PANOPLY = [sys.executable, "-m", "panoply.cli"]
 
 
-def run_write(
-    queue: PanoplyQueue, *args: str, stdin: str | None = None
+def run_cli(
+    env: dict[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PANOPLY_API_KEY": queue.apikey,
-        "PANOPLY_API_SECRET": queue.apisecret,
-        "PANOPLY_ENDPOINT_URL": queue.endpoint_url,
-    }
+    """Run `panoply write ARGS` with exactly the environment `env`."""
     return subprocess.run(
         [*PANOPLY, "write", *args],
         input=stdin,
@@ -30,6 +25,18 @@ def run_write(
         timeout=60,
         check=False,
     )
+
+
+def run_write(
+    queue: PanoplyQueue, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PANOPLY_API_KEY": queue.apikey,
+        "PANOPLY_API_SECRET": queue.apisecret,
+        "PANOPLY_ENDPOINT_URL": queue.endpoint_url,
+    }
+    return run_cli(env, *args, stdin=stdin)
 
 
 def test_json_lines_file_delivered(moto_queue: PanoplyQueue, tmp_path: Path) -> None:
@@ -71,24 +78,14 @@ def test_csv_from_stdin(moto_queue: PanoplyQueue) -> None:
 
 def test_missing_credentials_usage_error(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PANOPLY_")}
-    result = subprocess.run(
-        [*PANOPLY, "write", "t"], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
+    result = run_cli(env, "t")
     assert result.returncode == 2
     assert "missing the Panoply API key: set PANOPLY_API_KEY or pass --apikey" in result.stderr
 
 
 def test_malformed_secret_usage_error(moto_queue: PanoplyQueue) -> None:
     env = {**os.environ, "PANOPLY_API_KEY": "acme/k", "PANOPLY_API_SECRET": "c2VjcmV0LXZhbHVl"}
-    result = subprocess.run(
-        [*PANOPLY, "write", "t"],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(env, "t", stdin="")
     assert result.returncode == 2
     assert "decodes to 1 '/'-separated parts" in result.stderr
     assert "c2VjcmV0LXZhbHVl" not in result.stderr
@@ -101,15 +98,7 @@ def test_wrong_key_explains_failure(moto_queue: PanoplyQueue, tmp_path: Path) ->
         "PANOPLY_API_SECRET": moto_queue.apisecret,
         "PANOPLY_ENDPOINT_URL": moto_queue.endpoint_url,
     }
-    result = subprocess.run(
-        [*PANOPLY, "write", "t"],
-        input='{"n": 1}\n',
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    result = run_cli(env, "t", stdin='{"n": 1}\n')
 
     assert result.returncode == 1
     assert "ERROR: gave up on 1 record after 1 attempt" in result.stderr

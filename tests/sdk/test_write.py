@@ -187,20 +187,25 @@ def test_no_thread_before_first_write() -> None:
     assert sdk.close() == 0
 
 
-def test_full_buffer_blocks_then_raises(server: FaultServer) -> None:
-    server.faults.append(Fault(delay=2.0))
+def small_buffer_sdk(server: FaultServer, **settings: Any) -> SDK:
+    """A client whose 4 KiB buffer fills while its one connection waits on `server`."""
     credentials = make_credentials("123456789012")
-    sdk = SDK(
+    return SDK(
         credentials.apikey,
         credentials.apisecret,
         endpoint_url=server.url,
         max_message_bytes=2048,
         max_batch_bytes=2048,
         max_buffer_bytes=4096,
-        block_timeout=0.2,
         flush_interval=0.01,
         max_connections=1,
+        **settings,
     )
+
+
+def test_full_buffer_blocks_then_raises(server: FaultServer) -> None:
+    server.faults.append(Fault(delay=2.0))
+    sdk = small_buffer_sdk(server, block_timeout=0.2)
     accepted = 0
     with pytest.raises(BufferFullError, match="max_buffer_bytes or block_timeout"):
         for n in range(1000):
@@ -217,18 +222,7 @@ def test_full_buffer_drops_and_counts(
     server: FaultServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     server.faults.append(Fault(delay=1.0))
-    credentials = make_credentials("123456789012")
-    sdk = SDK(
-        credentials.apikey,
-        credentials.apisecret,
-        endpoint_url=server.url,
-        max_message_bytes=2048,
-        max_batch_bytes=2048,
-        max_buffer_bytes=4096,
-        overflow="drop",
-        flush_interval=0.01,
-        max_connections=1,
-    )
+    sdk = small_buffer_sdk(server, overflow="drop")
     with caplog.at_level(logging.WARNING, logger="panoply"):
         for n in range(500):
             sdk.write("t", {"n": n, "pad": "x" * 60})
