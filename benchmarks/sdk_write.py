@@ -7,7 +7,7 @@ Starts moto's SQS server in a subprocess on 127.0.0.1 and measures, in one run:
 1. caller cost: seconds per `SDK.write()` with the sender running, next to
    `orjson.dumps` of the same records (the bare encoding cost) in the same process;
 2. end-to-end: records per second from the first write until `flush()` returns 0,
-   next to the rate of the same server answering pre-built SendMessageBatch
+   next to the rate of the same server taking pre-built SendMessageBatch
    requests of the same bodies sent with urllib3 alone (the server's ceiling).
 """
 
@@ -128,7 +128,7 @@ def measure_server_ceiling(server_url: str, records: list[dict[str, Any]]) -> fl
     for request in requests:
         response = pool.request("POST", queue.queue_url, body=request, headers=headers)
         if response.status != 200:
-            raise RuntimeError(f"server answered {response.status}")
+            raise RuntimeError(f"the server returned HTTP {response.status}")
     return len(records) / (time.perf_counter() - started)
 
 

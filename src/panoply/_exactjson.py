@@ -5,9 +5,11 @@ would silently become 1.2345678901234568e+22, and every parser that reads number
 as floats rounds 1.0000000000000001 to 1.0 and turns 1e400 into infinity. So text
 that may hold such a number is parsed by the standard library instead. It keeps
 integers exact and reads other numbers as `decimal.Decimal`, which the client
-encodes with exactly its digits. Everything else takes orjson's faster path. Text orjson rejects gets a
-second try with the standard library too, which accepts escaped lone surrogates
-(``"\ud800"``, as `SDK.write` produces them) but, like orjson, not NaN or Infinity.
+encodes with exactly its digits. Everything else takes orjson's faster path.
+
+Text orjson rejects gets a second try with the standard library too, which accepts
+escaped lone surrogates (``"\ud800"``, as `SDK.write` produces them) but, like
+orjson, not NaN or Infinity.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A log call that repeats at most once per interval and counts what it held back."""
+"""A log call that logs at most once per interval and counts the calls it suppressed."""
 
 from __future__ import annotations
 

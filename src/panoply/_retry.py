@@ -47,7 +47,7 @@ class RetryPolicy:
         """Tell whether another try may start after `attempt` failed tries.
 
         `elapsed` is the seconds since the first try and `delay` the backoff about
-        to be waited; a retry that would start past the deadline is not allowed.
+        to be waited. A retry that would start past the deadline is not allowed.
         """
         if self.max_attempts is not None and attempt >= self.max_attempts:
             return False

@@ -285,8 +285,8 @@ class Sender:
             try:
                 self._deliver(messages)
             except Exception as error:
-                # A bug or an answer no branch expected must not stop the worker and
-                # strand its records: they are reported like any other failure.
+                # A bug or a response no branch expected must not stop the worker and
+                # strand its records, so they are reported like any other failure.
                 logger.exception("the sender failed unexpectedly")
                 failure = DeliveryError(
                     f"the sender failed unexpectedly: {error!r}", code="InternalError"

@@ -1,7 +1,7 @@
 """The HTTP side of the sender: one SendMessageBatch request over a pooled connection.
 
 The sender talks to a `Transport`, so tests can put a different one in its place
-without patching the sender; the real one posts unsigned Query requests with urllib3.
+without patching the sender. The real one posts unsigned Query requests with urllib3.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class HttpTransport:
         failure = parse_error_response(response.status, response.data)
         raise DeliveryError(
             self._mask(
-                f"{self._url} answered HTTP {failure.status} {failure.code}: {failure.message}"
+                f"{self._url} returned HTTP {failure.status} {failure.code}: {failure.message}"
                 f"{failure.hint}"
             ),
             code=failure.code,
@@ -82,11 +82,11 @@ class HttpTransport:
         try:
             result = parse_batch_response(body, entry_count)
         except ElementTree.ParseError:
-            # A proxy or captive portal can answer 200 with a page of its own.
+            # A proxy or captive portal can return 200 with a page of its own.
             snippet = body[:120].decode("utf-8", "replace").strip() or "an empty body"
             raise DeliveryError(
                 self._mask(
-                    f"{self._url} answered HTTP 200 with a body that is not an SQS "
+                    f"{self._url} returned HTTP 200 with a body that is not an SQS "
                     f"response: {snippet!r}"
                 ),
                 code="InvalidResponse",

@@ -177,7 +177,9 @@ def _attributes(credentials: Credentials) -> tuple[tuple[str, str], ...]:
 def build_batch_request(credentials: Credentials, url: str, bodies: Sequence[bytes]) -> bytes:
     """Encode a SendMessageBatch Query request whose entry ids are the body indexes."""
     if not 1 <= len(bodies) <= MAX_BATCH_ENTRIES:
-        raise ValueError(f"a batch holds 1 to {MAX_BATCH_ENTRIES} messages, got {len(bodies)}")
+        raise ValueError(
+            f"a batch must contain 1 to {MAX_BATCH_ENTRIES} messages, got {len(bodies)}"
+        )
 
     fields: list[tuple[str, str | bytes]] = [
         ("Action", "SendMessageBatch"),
@@ -225,7 +227,7 @@ class EntryFailure:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """The outcome of a SendMessageBatch request answered with HTTP 200."""
+    """The outcome of a SendMessageBatch request that returned HTTP 200."""
 
     succeeded: tuple[int, ...]
     failed: tuple[EntryFailure, ...]
@@ -269,9 +271,9 @@ def parse_batch_response(body: bytes, entry_count: int) -> BatchResult:
     """Read which entries succeeded and which failed from a SendMessageBatch response.
 
     Entries the response does not mention count as failed and retryable, so a
-    truncated or odd answer can never lose a message.
+    truncated or odd response can never lose a message.
     """
-    # The answer comes from the configured SQS endpoint; CPython's expat (2.4.1 and
+    # The response comes from the configured SQS endpoint, and CPython's expat (2.4.1 and
     # later) rejects entity-expansion attacks, so the stdlib parser is enough here.
     root = ElementTree.fromstring(body)  # noqa: S314
     if _local_name(root.tag) != "SendMessageBatchResponse":

@@ -1,9 +1,9 @@
 """The exception hierarchy shared by the streaming client and the data-source runtime.
 
 Every error the package raises on purpose derives from `PanoplyException`. Its
-`retryable` attribute tells the runtime whether retrying the failed call can help;
-the runtime reads it with ``getattr(error, "retryable", True)`` so that third-party
-exceptions count as retryable unless a source marks them otherwise.
+`retryable` attribute states whether retrying the failed call can help. The runtime
+reads it with ``getattr(error, "retryable", True)``, so third-party exceptions count
+as retryable unless a source marks them otherwise.
 """
 
 from __future__ import annotations

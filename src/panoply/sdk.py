@@ -89,6 +89,7 @@ class SDK:
         self._url = queue_url(
             self._credentials, endpoint_url or os.environ.get(ENDPOINT_URL_VARIABLE)
         )
+
         attributes_bytes = message_attributes_size(self._credentials)
         settings = SenderSettings(
             flush_interval=_positive("flush_interval", flush_interval),
@@ -107,11 +108,13 @@ class SDK:
                 deadline=_positive("delivery_timeout", delivery_timeout),
             ),
         )
+
         # The largest record: one line alone in a message, attributes counted.
         self._attributes_bytes = attributes_bytes
         self._max_record_bytes = max_message_bytes - attributes_bytes
         self._request_timeout = _positive("request_timeout", request_timeout)
         self._sender_connections = settings.max_connections
+
         self._events = EventEmitter()
         self._sender = Sender(settings, self._new_transport, self._events)
         self._put = self._sender.put

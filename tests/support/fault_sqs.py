@@ -1,6 +1,6 @@
 """A small SQS stand-in on 127.0.0.1 that fails on purpose.
 
-Real SQS servers cannot be told to answer 500, throttle, fail some entries of a
+Real SQS servers cannot be made to return 500, throttle, fail some entries of a
 batch, stall or reset a connection. This server does, one scripted fault per
 request, and otherwise accepts every entry like SQS. It stores the bodies it
 accepted, so a test can check that nothing was lost or duplicated.
@@ -29,13 +29,13 @@ class Fault:
     """What to do with one request.
 
     Attributes:
-        status: answer with this HTTP status and `code` instead of accepting.
+        status: respond with this HTTP status and `code` instead of accepting.
         code: the SQS error code for `status`.
-        fail_entries: entry positions (0-based) to report failed in a 200 answer.
+        fail_entries: entry positions (0-based) to report failed in a 200 response.
         sender_fault: the SenderFault flag of those failed entries.
         delay: seconds to wait before answering.
         reset: close the connection with a TCP reset instead of answering.
-        body: answer HTTP 200 with these bytes instead of accepting.
+        body: respond HTTP 200 with these bytes instead of accepting.
         entry_message: the Message text of failed entries.
     """
 

@@ -68,7 +68,7 @@ def launch(
     source_type = str(user.get("type") or request.loaded.name)
     state_file = StateFile.read(request.state_path) if request.state_path else StateFile()
     # A --state file belongs to one source, so it names the source when nothing else
-    # does; params saved in it then apply without repeating them or --id.
+    # does. Params saved in it then apply without repeating them or --id.
     source_id = (
         request.source_id
         or str(user.get("id") or "")
